@@ -1,0 +1,142 @@
+"""Care Console: the application factory.
+
+``create_app`` only wires things up: it opens no connection, creates no table and reads
+secrets only through the settings loader.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, request
+from flask_login import current_user
+from sqlalchemy import event
+
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from config import load_settings
+
+
+def _database_uri(url: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; the driver installed is psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the poller write while web threads read; foreign keys are off by default.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def select_locale() -> str:
+    """The user's own language, then the browser's, then the default."""
+    if current_user and current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    from flask import current_app
+
+    best = request.accept_languages.best_match(["en", "fr"]) if request else None
+    return best or current_app.config["DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """Dates are shown in the brand's time zone."""
+    from flask import current_app
+
+    return current_app.config["TIMEZONE"]
+
+
+def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app; ``settings`` overrides the defaults table (tests)."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="static",
+        instance_relative_config=True,
+    )
+    values = load_settings(app.instance_path, overrides=settings)
+    app.config.update(values)
+    app.config.update(
+        SECRET_KEY=values["SECRET_KEY"],
+        SQLALCHEMY_DATABASE_URI=_database_uri(values["DATABASE_URL"]),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=values["ENV"] == "production",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE=values["DEFAULT_LOCALE"],
+        BABEL_DEFAULT_TIMEZONE=values["TIMEZONE"],
+        RATELIMIT_STORAGE_URI=values["REDIS_URL"] or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        TESTING=values["ENV"] == "testing",
+    )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "connect_args": {"timeout": 30, "check_same_thread": False},
+        }
+    else:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_size": 10}
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode="threading",
+        message_queue=values["REDIS_URL"] or None,
+        # Only the console's own origin may open a socket (the default same-origin check).
+        cors_allowed_origins=None,
+        logger=False,
+        engineio_logger=False,
+    )
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+    from app import errors, filters, security
+    from app.admin import bp as admin_bp
+    from app.auth import bp as auth_bp
+    from app.inbox import bp as inbox_bp
+
+    security.init_app(app)
+    errors.init_app(app)
+    filters.init_app(app)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(inbox_bp)
+
+    from app import cli
+
+    cli.init_app(app)
+
+    if values["SANDBOX"]:
+        _mount_sandbox(app)
+
+    logging.getLogger("care").setLevel(logging.INFO)
+    return app
+
+
+def _migrations_dir() -> Any:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _mount_sandbox(app: Flask) -> None:
+    """Serve the built-in platform sandbox under /sandbox (demo, training, tests)."""
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from app.sandbox import create_sandbox_app
+
+    sandbox = create_sandbox_app(app.config["SANDBOX_DB"])
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/sandbox": sandbox})  # type: ignore[method-assign]

@@ -1,0 +1,7 @@
+"""Administration: users and roles (channels, calendars and canned replies come later)."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from app.admin import views  # noqa: E402,F401  (registers the routes)

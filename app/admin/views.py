@@ -1,0 +1,67 @@
+"""Thin views of the admin feature."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.admin import bp, services
+from app.admin.forms import UserCreateForm, UserEditForm
+from app.extensions import db
+from app.models import Role, User
+from app.security import roles
+
+_ERRORS = {
+    "email_taken": lambda: _("A user with this e-mail already exists."),
+    "self_lockout": lambda: _("You cannot remove your own administrator access."),
+}
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def users() -> Any:
+    """List users and create one."""
+    form = UserCreateForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                services.create_user(current_user._get_current_object(), name=form.name.data,
+                                     email=form.email.data, role=form.role.data,
+                                     password=form.password.data)
+            except services.AdminError as exc:
+                form.email.errors.append(_ERRORS[str(exc)]())
+            else:
+                flash(_("User created."), "success")
+                return redirect(url_for("admin.users"))
+        status = 400
+    edit_forms = {}
+    for user in services.list_users():
+        edit = UserEditForm(prefix=f"u{user.id}", formdata=None)
+        edit.role.data = user.role
+        edit.active.data = user.active
+        edit_forms[user.id] = (user, edit)
+    return render_template("admin/users.html", form=form, edit_forms=edit_forms), status
+
+
+@bp.route("/users/<int:user_id>", methods=["POST"])
+@roles(Role.ADMIN)
+def update_user(user_id: int) -> Any:
+    """Change a user's role or activity."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserEditForm(prefix=f"u{user.id}")
+    if not form.validate_on_submit():
+        flash(_("The change was not saved: %(errors)s",
+                errors="; ".join(e for errs in form.errors.values() for e in errs)), "error")
+        return redirect(url_for("admin.users")), 303
+    try:
+        services.update_user(current_user._get_current_object(), user,
+                             role=form.role.data, active=form.active.data)
+    except services.AdminError as exc:
+        flash(_ERRORS[str(exc)](), "error")
+    else:
+        flash(_("%(name)s is updated.", name=user.name), "success")
+    return redirect(url_for("admin.users"))

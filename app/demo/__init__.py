@@ -1,0 +1,1 @@
+"""Demo data for `make run`: users, a brand, channels and realistic threads."""

@@ -1,0 +1,65 @@
+"""Template filters and globals."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Flask
+from flask_babel import format_datetime, format_decimal, format_timedelta, get_locale
+
+from app.models import utcnow
+
+
+def ago(value: datetime | None) -> str:
+    """'12 minutes' style age, localised."""
+    if value is None:
+        return ""
+    # Negative deltas read "... ago"; a value slightly ahead of the clock reads as now.
+    return format_timedelta(min(value - utcnow(), timedelta(0)), add_direction=True)
+
+
+def init_app(app: Flask) -> None:
+    """Register filters."""
+    app.jinja_env.filters["ago"] = ago
+    app.jinja_env.filters["dt"] = lambda v, f="short": format_datetime(v, f) if v else ""
+    app.jinja_env.filters["num"] = lambda v: format_decimal(v) if v is not None else ""
+    app.jinja_env.globals["get_locale"] = get_locale
+    init_labels(app)
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    # Built per call so that each label is translated in the request's language.
+    from flask_babel import gettext as _
+
+    return {
+        "status": {"new": _("New"), "open": _("Open"), "waiting": _("Waiting"),
+                   "resolved": _("Resolved"), "closed": _("Closed"), "active": _("Active"),
+                   "all": _("All")},
+        "role": {"agent": _("Community manager"), "supervisor": _("Supervisor"),
+                 "brand": _("Brand team"), "admin": _("Administrator")},
+        "network": {"x": "X", "facebook": "Facebook"},
+        "segment": {"professional": _("Professional"), "private": _("Private customer")},
+        "category": {"account": _("Account"), "listing": _("Listing"),
+                     "payment": _("Payment"), "dispute": _("Dispute"),
+                     "delivery": _("Delivery"), "technical": _("Technical"),
+                     "fraud": _("Fraud / security"), "praise": _("Praise"),
+                     "other": _("Other")},
+        "urgency": {"hacked_account": _("Hacked account"), "scam": _("Scam"),
+                    "money_blocked": _("Money blocked"), "public_threat": _("Going public"),
+                    "abuse": _("Insult"), "safety": _("Safety")},
+        "send_state": {"pending": _("Sending…"), "sent": _("Sent"),
+                       "unknown": _("Checking with the platform…"), "failed": _("Not sent")},
+    }
+
+
+def label(kind: str, value: str | None) -> str:
+    """The translated label of an enumerated value (status, role, category...)."""
+    if value is None:
+        return ""
+    return _labels().get(kind, {}).get(value, value)
+
+
+def init_labels(app: Flask) -> None:
+    """Expose one ``<kind>_label`` global per kind of enumerated value."""
+    for kind in ("status", "role", "network", "segment", "category", "urgency", "send_state"):
+        app.jinja_env.globals[f"{kind}_label"] = (lambda k: lambda v: label(k, v))(kind)

@@ -1,0 +1,7 @@
+"""The shared inbox: thread list and thread page."""
+
+from flask import Blueprint
+
+bp = Blueprint("inbox", __name__)
+
+from app.inbox import views  # noqa: E402,F401  (registers the routes)

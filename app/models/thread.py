@@ -1,0 +1,153 @@
+"""Threads (one customer question, public or private) and their messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.author import Author
+from app.models.brand import Channel
+from app.models.types import UTCDateTime, utcnow
+from app.models.user import User
+
+
+class ThreadStatus(StrEnum):
+    """Life cycle of a thread in the inbox."""
+
+    NEW = "new"
+    OPEN = "open"
+    WAITING = "waiting"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = (ThreadStatus.NEW.value, ThreadStatus.OPEN.value, ThreadStatus.WAITING.value)
+
+
+class Visibility(StrEnum):
+    """Whether the exchange is read by everyone or moved to private messages."""
+
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+class Direction(StrEnum):
+    """Inbound from a customer, outbound from an agent."""
+
+    INBOUND = "in"
+    OUTBOUND = "out"
+
+
+class SendState(StrEnum):
+    """Outbox state of an outbound message; ``unknown`` means a timeout to reconcile."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    UNKNOWN = "unknown"
+    FAILED = "failed"
+
+
+class Thread(db.Model):
+    """One conversation with a customer on one channel."""
+
+    __tablename__ = "threads"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "origin_platform_id"),
+        # The inbox's two sort orders, keyset-paginated on (key, id).
+        Index("ix_threads_inbox_priority", "status", "priority", "id"),
+        Index("ix_threads_inbox_recent", "status", "last_message_at", "id"),
+        Index("ix_threads_channel_status", "channel_id", "status", "priority", "id"),
+        Index("ix_threads_assignee_status", "assignee_id", "status"),
+        Index("ix_threads_first_response_due", "status", "first_response_due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id"), index=True)
+    origin_platform_id: Mapped[str] = mapped_column(String(128))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default=ThreadStatus.NEW.value)
+    visibility: Mapped[str] = mapped_column(String(10), default=Visibility.PUBLIC.value)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    priority: Mapped[float] = mapped_column(Float, default=0.0)
+    category: Mapped[str | None] = mapped_column(String(30))
+    language: Mapped[str | None] = mapped_column(String(8))
+    sentiment: Mapped[float | None] = mapped_column(Float)
+    urgency: Mapped[list[str]] = mapped_column(JSON, default=list)
+    close_reason: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_message_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_response_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bumped on every change an agent could be racing against (stale-reply detection).
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    channel: Mapped[Channel] = relationship()
+    author: Mapped[Author] = relationship()
+    assignee: Mapped[User | None] = relationship()
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="thread", order_by="Message.platform_created_at, Message.id"
+    )
+
+
+class Message(db.Model):
+    """A message in a thread: an inbound mention, comment or DM, or an agent's reply."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        # Dedupe on the platform's own id: insert-or-ignore against this constraint.
+        UniqueConstraint("channel_id", "platform_id"),
+        Index("ix_messages_thread_time", "thread_id", "platform_created_at", "id"),
+        Index("ix_messages_agent_sent", "agent_id", "sent_at"),
+        Index("ix_messages_send_state", "send_state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    platform_id: Mapped[str | None] = mapped_column(String(128))
+    parent_platform_id: Mapped[str | None] = mapped_column(String(128))
+    direction: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(20))
+    visibility: Mapped[str] = mapped_column(String(10), default=Visibility.PUBLIC.value)
+    text: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(500))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("authors.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    platform_created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    language: Mapped[str | None] = mapped_column(String(8))
+    polarity: Mapped[float | None] = mapped_column(Float)
+    subjectivity: Mapped[float | None] = mapped_column(Float)
+    category: Mapped[str | None] = mapped_column(String(30))
+    urgency: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    pii: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Outbox fields, outbound only.
+    send_state: Mapped[str | None] = mapped_column(String(10))
+    send_error: Mapped[str | None] = mapped_column(String(500))
+    send_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    is_acknowledgement: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    thread: Mapped[Thread] = relationship(back_populates="messages")
+    author: Mapped[Author | None] = relationship()
+    agent: Mapped[User | None] = relationship()

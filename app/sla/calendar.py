@@ -1,0 +1,851 @@
+"""Business hours and SLA clocks.
+
+Pure Python, no Flask or SQLAlchemy: plain data in, plain results out, so the inbox, the
+scheduler and the dashboard can all share one definition of "time the brand is open".
+
+Conventions used throughout:
+
+* Every datetime argument must be timezone-aware (naive input raises ``ValueError``); every
+  datetime returned is in UTC. Storage and comparison stay unambiguous that way; display code
+  converts to the viewer's zone.
+* Opening blocks are local wall-clock times in the calendar's zone, so "09:00-18:00" stays
+  09:00-18:00 on both sides of a DST change.
+* The search for open time walks day by day (never minute by minute) and gives up with
+  ``NoOpenHoursError`` after ``MAX_CLOSED_DAYS`` consecutive closed days instead of looping
+  forever.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
+from types import MappingProxyType
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+__all__ = [
+    "BAND_THRESHOLDS",
+    "DEFAULT_CALENDARS",
+    "DEFAULT_SLA_TARGETS",
+    "MAX_CLOSED_DAYS",
+    "PRIORITY_BANDS",
+    "PRIVATE",
+    "PROFESSIONAL",
+    "SEGMENTS",
+    "BusinessCalendar",
+    "NoOpenHoursError",
+    "SlaState",
+    "SlaTargets",
+    "TimeBlock",
+    "default_calendar",
+    "due_times",
+    "escalation_due",
+    "priority_band",
+    "sla_state",
+    "time_left",
+]
+
+PROFESSIONAL = "professional"
+PRIVATE = "private"
+SEGMENTS: tuple[str, ...] = (PROFESSIONAL, PRIVATE)
+
+# A year and a day: any real calendar (even one closed for a long holiday) reopens within it,
+# and the bound keeps a fully closed calendar from looping forever.
+MAX_CLOSED_DAYS = 366
+
+DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_SECONDS_PER_DAY = 24 * 3600
+_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+# Trimmed whenever it grows past this, so a long-lived process cannot grow it without bound.
+_DAY_CACHE_LIMIT = 4096
+
+
+class NoOpenHoursError(ValueError):
+    """Raised when a calendar has no open time in the searched range."""
+
+
+# --------------------------------------------------------------------------------------------
+# Time blocks
+# --------------------------------------------------------------------------------------------
+
+
+def _seconds(t: time) -> int:
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def _format_time(t: time, *, is_end: bool = False) -> str:
+    if is_end and t == time(0):
+        return "24:00"
+    if t.second:
+        return f"{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
+    return f"{t.hour:02d}:{t.minute:02d}"
+
+
+def _parse_time(value: object, where: str, *, is_end: bool) -> time:
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: expected a time string like '09:00', got {value!r}")
+    match = _TIME_RE.match(value.strip())
+    if not match:
+        raise ValueError(f"{where}: {value!r} is not a time (expected HH:MM or HH:MM:SS)")
+    hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
+    if is_end and (hour, minute, second) == (24, 0, 0):
+        # "24:00" is how a form says "until midnight"; time() cannot hold it, so the
+        # TimeBlock convention end=00:00 stands for it.
+        return time(0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError(f"{where}: {value!r} is not a valid time of day")
+    return time(hour, minute, second)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeBlock:
+    """One opening block of a day, in local wall-clock time.
+
+    ``end`` must be after ``start``. ``end == time(0)`` means midnight at the end of the day
+    (written ``"24:00"`` in dicts), which lets a calendar be open until, or around, midnight.
+    """
+
+    start: time
+    end: time
+
+    def __post_init__(self) -> None:
+        for name, value in (("start", self.start), ("end", self.end)):
+            if not isinstance(value, time):
+                raise ValueError(f"TimeBlock {name} must be a datetime.time, got {value!r}")
+            if value.tzinfo is not None:
+                raise ValueError(
+                    f"TimeBlock {name} must be a naive wall-clock time; the calendar's "
+                    "timezone gives it meaning"
+                )
+            if value.microsecond:
+                raise ValueError(f"TimeBlock {name} must not carry microseconds")
+        if self.end_seconds <= self.start_seconds:
+            raise ValueError(
+                f"TimeBlock end {_format_time(self.end, is_end=True)} must be after "
+                f"start {_format_time(self.start)}"
+            )
+
+    @property
+    def start_seconds(self) -> int:
+        """Start as seconds after local midnight."""
+        return _seconds(self.start)
+
+    @property
+    def end_seconds(self) -> int:
+        """End as seconds after local midnight (86400 for an end at midnight)."""
+        return _SECONDS_PER_DAY if self.end == time(0) else _seconds(self.end)
+
+    def to_list(self) -> list[str]:
+        """JSON-friendly ``["09:00", "18:00"]``."""
+        return [_format_time(self.start), _format_time(self.end, is_end=True)]
+
+    @classmethod
+    def from_list(cls, value: object, where: str = "block") -> TimeBlock:
+        """Parse ``["09:00", "18:00"]``; errors name ``where`` so a form can point at it."""
+        if not isinstance(value, list | tuple) or len(value) != 2:
+            raise ValueError(
+                f"{where}: expected [start, end] like ['09:00', '18:00'], got {value!r}"
+            )
+        start = _parse_time(value[0], f"{where} start", is_end=False)
+        end = _parse_time(value[1], f"{where} end", is_end=True)
+        try:
+            return cls(start, end)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+
+    def __str__(self) -> str:
+        return "-".join(self.to_list())
+
+
+# --------------------------------------------------------------------------------------------
+# Datetime helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _as_utc(value: datetime, name: str) -> datetime:
+    if not isinstance(value, datetime):
+        raise ValueError(f"{name} must be a datetime, got {value!r}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware (got naive {value.isoformat()})")
+    return value.astimezone(UTC)
+
+
+def _check_duration(value: timedelta, name: str) -> None:
+    if not isinstance(value, timedelta):
+        raise ValueError(f"{name} must be a timedelta, got {value!r}")
+    if value < timedelta(0):
+        raise ValueError(f"{name} must not be negative, got {value}")
+
+
+# --------------------------------------------------------------------------------------------
+# Business calendar
+# --------------------------------------------------------------------------------------------
+
+Interval = tuple[datetime, datetime]
+
+
+class BusinessCalendar:
+    """Weekly opening blocks in one time zone, minus public holidays and extra closed days.
+
+    ``week`` maps 0=Monday .. 6=Sunday to that day's blocks; a missing day is closed.
+    ``holidays_country`` is a country code of the ``holidays`` package (``None`` for no public
+    holidays). Instances are immutable and safe to share between threads.
+    """
+
+    def __init__(
+        self,
+        timezone: str,
+        week: Mapping[int, list[TimeBlock] | tuple[TimeBlock, ...]],
+        holidays_country: str | None = "FR",
+        extra_closed_days: frozenset[date] = frozenset(),
+    ) -> None:
+        self._timezone = timezone
+        self._tz = _load_zone(timezone)
+        self._week = _normalize_week(week)
+        if not any(self._week):
+            raise NoOpenHoursError(
+                "calendar has no open hours: give at least one day an opening block"
+            )
+        self._country = _check_country(holidays_country)
+        self._closed = _normalize_closed(extra_closed_days)
+        self._holiday_cache: dict[int, frozenset[date]] = {}
+        self._day_cache: dict[date, tuple[Interval, ...]] = {}
+
+    # -- read-only attributes ---------------------------------------------------------------
+
+    @property
+    def timezone(self) -> str:
+        """IANA name of the zone the blocks are read in."""
+        return self._timezone
+
+    @property
+    def week(self) -> dict[int, list[TimeBlock]]:
+        """A copy of the weekly blocks, every day 0..6 present (closed days empty)."""
+        return {day: list(blocks) for day, blocks in enumerate(self._week)}
+
+    @property
+    def holidays_country(self) -> str | None:
+        """Country whose public holidays close the calendar, or ``None``."""
+        return self._country
+
+    @property
+    def extra_closed_days(self) -> frozenset[date]:
+        """Local dates closed on top of the public holidays."""
+        return self._closed
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BusinessCalendar):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        week = ", ".join(
+            f"{DAY_NAMES[d]}={'+'.join(str(b) for b in blocks)}"
+            for d, blocks in enumerate(self._week)
+            if blocks
+        )
+        return (
+            f"BusinessCalendar({self._timezone!r}, {week}, holidays={self._country!r}, "
+            f"closed={len(self._closed)} days)"
+        )
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self._timezone, self._week, self._country, self._closed)
+
+    # -- serialisation ----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form, the inverse of :meth:`from_dict`."""
+        return {
+            "timezone": self._timezone,
+            "holidays": self._country,
+            "week": {
+                DAY_NAMES[d]: [block.to_list() for block in blocks]
+                for d, blocks in enumerate(self._week)
+            },
+            "closed": [d.isoformat() for d in sorted(self._closed)],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BusinessCalendar:
+        """Build a calendar from :meth:`to_dict` output (e.g. JSON saved by the admin form).
+
+        ``timezone`` and ``week`` are required; ``holidays`` defaults to ``"FR"`` like the
+        constructor (``null`` disables public holidays); ``closed`` defaults to none. Days
+        missing from ``week`` are closed. Any problem raises ``ValueError`` naming the field.
+        """
+        if not isinstance(data, Mapping):
+            raise ValueError(f"calendar must be a mapping, got {type(data).__name__}")
+        unknown = set(data) - {"timezone", "holidays", "week", "closed"}
+        if unknown:
+            raise ValueError(f"calendar: unknown keys {sorted(map(str, unknown))}")
+        if "timezone" not in data:
+            raise ValueError("calendar: 'timezone' is required (e.g. 'Europe/Paris')")
+        if not isinstance(data["timezone"], str):
+            raise ValueError(f"timezone: expected a string, got {data['timezone']!r}")
+        if "week" not in data:
+            raise ValueError("calendar: 'week' is required (e.g. {'mon': [['09:00', '18:00']]})")
+        raw_week = data["week"]
+        if not isinstance(raw_week, Mapping):
+            raise ValueError(f"week: expected a mapping of day names, got {raw_week!r}")
+        bad_days = [k for k in raw_week if k not in DAY_NAMES]
+        if bad_days:
+            raise ValueError(f"week: unknown day(s) {bad_days!r}; use {', '.join(DAY_NAMES)}")
+        week: dict[int, list[TimeBlock]] = {}
+        for index, name in enumerate(DAY_NAMES):
+            raw_blocks = raw_week.get(name) or []
+            if not isinstance(raw_blocks, list | tuple):
+                raise ValueError(
+                    f"week.{name}: expected a list of [start, end], got {raw_blocks!r}"
+                )
+            week[index] = [
+                TimeBlock.from_list(raw, f"week.{name}[{i}]") for i, raw in enumerate(raw_blocks)
+            ]
+        country = data.get("holidays", "FR")
+        if country is not None and not isinstance(country, str):
+            raise ValueError(f"holidays: expected a country code or null, got {country!r}")
+        raw_closed = data.get("closed") or []
+        if not isinstance(raw_closed, list | tuple):
+            raise ValueError(f"closed: expected a list of dates, got {raw_closed!r}")
+        closed: set[date] = set()
+        for i, raw in enumerate(raw_closed):
+            try:
+                closed.add(date.fromisoformat(raw))
+            except (TypeError, ValueError):
+                raise ValueError(f"closed[{i}]: {raw!r} is not a date (YYYY-MM-DD)") from None
+        return cls(data["timezone"], week, country or None, frozenset(closed))
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def is_closed_day(self, day: date) -> bool:
+        """Whether ``day`` (a local date) is a public holiday or an extra closed day."""
+        return day in self._closed or day in self._holidays(day.year)
+
+    def is_open(self, at: datetime) -> bool:
+        """Whether the calendar is open at the instant ``at``."""
+        moment = _as_utc(at, "at")
+        for start, _end in self._intervals(moment, until=moment):
+            return start <= moment
+        return False
+
+    def next_open(self, at: datetime) -> datetime:
+        """The first open instant at or after ``at`` (``at`` itself when open), in UTC."""
+        moment = _as_utc(at, "at")
+        for start, _end in self._intervals(moment):
+            return max(start, moment)
+        raise AssertionError("unreachable: _intervals raises when nothing opens")
+
+    def add_business_time(self, start: datetime, duration: timedelta) -> datetime:
+        """When ``duration`` of open time has elapsed from ``start`` (the due time), in UTC.
+
+        A start outside opening hours starts the clock at the next opening. A duration that
+        ends exactly at a closing time returns that closing time, not the next opening.
+        """
+        moment = _as_utc(start, "start")
+        _check_duration(duration, "duration")
+        remaining = duration
+        for iv_start, iv_end in self._intervals(moment):
+            begin = max(iv_start, moment)
+            available = iv_end - begin
+            if remaining <= available:
+                return begin + remaining
+            remaining -= available
+        raise AssertionError("unreachable: _intervals raises when nothing opens")
+
+    def business_time_between(self, a: datetime, b: datetime) -> timedelta:
+        """Open time elapsed from ``a`` to ``b``.
+
+        Antisymmetric: when ``b`` is before ``a`` the result is the negated open time from
+        ``b`` to ``a``, so a clock-skewed reply shows up instead of silently counting as zero.
+        Callers wanting a floor at zero use ``max(result, timedelta(0))``.
+        """
+        first = _as_utc(a, "a")
+        second = _as_utc(b, "b")
+        if second < first:
+            return -self._open_time(second, first)
+        return self._open_time(first, second)
+
+    def _open_time(self, first: datetime, second: datetime) -> timedelta:
+        total = timedelta(0)
+        if first == second:
+            return total
+        for iv_start, iv_end in self._intervals(first, until=second):
+            if iv_start >= second:
+                break
+            total += min(iv_end, second) - max(iv_start, first)
+        return total
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _holidays(self, year: int) -> frozenset[date]:
+        if self._country is None:
+            return frozenset()
+        cached = self._holiday_cache.get(year)
+        if cached is None:
+            cached = frozenset(holidays.country_holidays(self._country, years=year))
+            self._holiday_cache[year] = cached
+        return cached
+
+    def _day_intervals(self, day: date) -> tuple[Interval, ...]:
+        """UTC open intervals of one local date, sorted and merged."""
+        cached = self._day_cache.get(day)
+        if cached is not None:
+            return cached
+        blocks = self._week[day.weekday()]
+        result: list[list[datetime]] = []
+        if blocks and not self.is_closed_day(day):
+            for block in blocks:
+                start = _resolve_local(self._tz, day, block.start_seconds, is_end=False)
+                end = _resolve_local(self._tz, day, block.end_seconds, is_end=True)
+                if end <= start:
+                    # The whole block fell in a spring-forward gap: it never happens that day.
+                    continue
+                # Touching blocks (12:00-14:00 + 14:00-18:00) and blocks stretched by a
+                # fall-back fold can meet or overlap; merging keeps open time counted once.
+                if result and start <= result[-1][1]:
+                    result[-1][1] = max(result[-1][1], end)
+                else:
+                    result.append([start, end])
+        intervals = tuple((s, e) for s, e in result)
+        if len(self._day_cache) >= _DAY_CACHE_LIMIT:
+            self._day_cache.clear()
+        self._day_cache[day] = intervals
+        return intervals
+
+    def _intervals(self, moment: datetime, until: datetime | None = None) -> Iterator[Interval]:
+        """Open intervals ending after ``moment``, in order and disjoint.
+
+        Stops after the local day following ``until`` when given; otherwise runs on and
+        raises ``NoOpenHoursError`` after ``MAX_CLOSED_DAYS`` closed days in a row.
+        """
+        # Starting one local day early catches a previous day's block that runs past
+        # midnight in UTC terms (a 24:00 end, or a fold at midnight).
+        day = moment.astimezone(self._tz).date() - timedelta(days=1)
+        last_day = None if until is None else until.astimezone(self._tz).date() + timedelta(days=1)
+        last_end: datetime | None = None
+        closed_run = 0
+        while last_day is None or day <= last_day:
+            intervals = self._day_intervals(day)
+            if intervals:
+                closed_run = 0
+            else:
+                closed_run += 1
+                if closed_run > MAX_CLOSED_DAYS:
+                    raise NoOpenHoursError(
+                        f"calendar is not open on any day for {MAX_CLOSED_DAYS} days after "
+                        f"{moment.isoformat()}; check its opening blocks and closed days"
+                    )
+            for start, end in intervals:
+                # Adjacent days can overlap around DST changes at midnight: never hand out
+                # the same instant twice.
+                if last_end is not None and start < last_end:
+                    start = last_end
+                if end <= start or end <= moment:
+                    continue
+                last_end = end
+                yield start, end
+            day += timedelta(days=1)
+
+
+def _load_zone(name: str) -> ZoneInfo:
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"timezone must be an IANA name like 'Europe/Paris', got {name!r}")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (expected e.g. 'Europe/Paris')") from None
+
+
+def _check_country(country: str | None) -> str | None:
+    if country is None:
+        return None
+    if not isinstance(country, str):
+        raise ValueError(f"holidays_country must be a country code or None, got {country!r}")
+    code = country.strip().upper()
+    try:
+        holidays.country_holidays(code)
+    except NotImplementedError:
+        raise ValueError(
+            f"unknown holidays country {country!r} (expected an ISO code such as 'FR')"
+        ) from None
+    return code
+
+
+def _normalize_week(
+    week: Mapping[int, list[TimeBlock] | tuple[TimeBlock, ...]],
+) -> tuple[tuple[TimeBlock, ...], ...]:
+    if not isinstance(week, Mapping):
+        raise ValueError(f"week must map 0 (Monday)..6 (Sunday) to blocks, got {week!r}")
+    days: list[tuple[TimeBlock, ...]] = [() for _ in DAY_NAMES]
+    for key, blocks in week.items():
+        if isinstance(key, bool) or not isinstance(key, int) or not 0 <= key <= 6:
+            raise ValueError(f"week keys must be 0 (Monday)..6 (Sunday), got {key!r}")
+        if not isinstance(blocks, list | tuple):
+            raise ValueError(f"week[{key}] must be a list of TimeBlock, got {blocks!r}")
+        for block in blocks:
+            if not isinstance(block, TimeBlock):
+                raise ValueError(f"week[{key}] must contain TimeBlock items, got {block!r}")
+        ordered = tuple(sorted(blocks, key=lambda b: b.start_seconds))
+        for before, after in pairwise(ordered):
+            if after.start_seconds < before.end_seconds:
+                raise ValueError(f"overlapping blocks on {DAY_NAMES[key]}: {before} and {after}")
+        days[key] = ordered
+    return tuple(days)
+
+
+def _normalize_closed(days: frozenset[date] | set[date] | Any) -> frozenset[date]:
+    try:
+        closed = frozenset(days)
+    except TypeError:
+        raise ValueError(f"extra_closed_days must be a set of dates, got {days!r}") from None
+    for day in closed:
+        # datetime is a date subclass but would never match a date in a set lookup.
+        if not isinstance(day, date) or isinstance(day, datetime):
+            raise ValueError(f"extra_closed_days must contain dates, got {day!r}")
+    return closed
+
+
+def _resolve_local(tz: ZoneInfo, day: date, seconds: int, *, is_end: bool) -> datetime:
+    """UTC instant of a local wall-clock time, deciding DST edge cases on purpose.
+
+    In a fall-back fold the time happens twice: a block starts at the first occurrence and
+    ends at the last, so it stays open until the clock last shows its end time. In a
+    spring-forward gap the time never happens: the block edge moves to the transition.
+    """
+    naive = datetime.combine(day, time(0)) + timedelta(seconds=seconds)
+    first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    second = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    if first == second:
+        return first
+    if first < second:
+        return second if is_end else first
+    # Gap: PEP 495 maps fold=0 with the offset before the change, fold=1 with the one after,
+    # so the transition lies in (second, first]. zoneinfo does not expose transitions, so a
+    # short bisection on whole seconds finds it (gaps are at most a few hours).
+    before_offset = second.astimezone(tz).utcoffset()
+    low, high = second, first
+    while high - low > timedelta(seconds=1):
+        mid = low + (high - low) / 2
+        mid = mid.replace(microsecond=0)
+        if mid.astimezone(tz).utcoffset() == before_offset:
+            low = mid
+        else:
+            high = mid
+    return high
+
+
+# --------------------------------------------------------------------------------------------
+# Defaults (the marketplace of the seeds)
+# --------------------------------------------------------------------------------------------
+
+
+def _weekdays(days: range, start: time, end: time) -> dict[int, list[TimeBlock]]:
+    return {d: [TimeBlock(start, end)] for d in days}
+
+
+# Professionals are served on working days, private customers every day but Sunday (seeds:
+# the marketplace's support organisation). French public holidays close both.
+DEFAULT_CALENDARS: Mapping[str, BusinessCalendar] = MappingProxyType(
+    {
+        PROFESSIONAL: BusinessCalendar(
+            "Europe/Paris", _weekdays(range(0, 5), time(9), time(18)), "FR"
+        ),
+        PRIVATE: BusinessCalendar("Europe/Paris", _weekdays(range(0, 6), time(9), time(19)), "FR"),
+    }
+)
+
+
+def default_calendar(segment: str) -> BusinessCalendar:
+    """The default calendar of ``segment`` ("professional" or "private")."""
+    try:
+        return DEFAULT_CALENDARS[segment]
+    except KeyError:
+        raise ValueError(
+            f"unknown segment {segment!r}; expected one of {', '.join(DEFAULT_CALENDARS)}"
+        ) from None
+
+
+# --------------------------------------------------------------------------------------------
+# SLA targets
+# --------------------------------------------------------------------------------------------
+
+PRIORITY_BANDS: tuple[str, ...] = ("urgent", "high", "normal", "low")
+
+# Lower bound (inclusive) of each band on the 0..100 priority scale; below 25 is "low".
+BAND_THRESHOLDS: Mapping[str, float] = MappingProxyType(
+    {"urgent": 75.0, "high": 50.0, "normal": 25.0}
+)
+
+
+def priority_band(priority: float) -> str:
+    """Band of a 0..100 priority: >=75 urgent, >=50 high, >=25 normal, else low.
+
+    Values outside 0..100 are clamped (a scoring glitch must not stop a ticket from getting
+    a due time); NaN raises ``ValueError``.
+    """
+    if isinstance(priority, bool) or not isinstance(priority, int | float):
+        raise ValueError(f"priority must be a number from 0 to 100, got {priority!r}")
+    if math.isnan(priority):
+        raise ValueError("priority must be a number from 0 to 100, got NaN")
+    value = min(max(float(priority), 0.0), 100.0)
+    for band, threshold in BAND_THRESHOLDS.items():
+        if value >= threshold:
+            return band
+    return "low"
+
+
+TargetTable = Mapping[str, Mapping[str, timedelta]]
+
+
+@dataclass(frozen=True, eq=True)
+class SlaTargets:
+    """Business-time targets per segment and priority band.
+
+    ``first_response[segment][band]`` and ``resolution[segment][band]`` are amounts of open
+    time in that segment's calendar (not wall-clock time). Serialised as whole minutes.
+    """
+
+    first_response: TargetTable
+    resolution: TargetTable
+
+    def __post_init__(self) -> None:
+        first = _freeze_table(self.first_response, "first_response")
+        resolution = _freeze_table(self.resolution, "resolution")
+        if set(first) != set(resolution):
+            raise ValueError(
+                "first_response and resolution must list the same segments, got "
+                f"{sorted(first)} and {sorted(resolution)}"
+            )
+        # Frozen dataclass: normalised read-only copies replace the caller's dicts.
+        object.__setattr__(self, "first_response", first)
+        object.__setattr__(self, "resolution", resolution)
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        """Segments these targets cover."""
+        return tuple(self.first_response)
+
+    def first_response_for(self, segment: str, band: str) -> timedelta:
+        """First-response target for ``segment`` and priority ``band``."""
+        return _lookup(self.first_response, segment, band)
+
+    def resolution_for(self, segment: str, band: str) -> timedelta:
+        """Resolution target for ``segment`` and priority ``band``."""
+        return _lookup(self.resolution, segment, band)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form, targets as whole minutes."""
+        return {
+            name: {
+                segment: {band: int(value.total_seconds() // 60) for band, value in bands.items()}
+                for segment, bands in table.items()
+            }
+            for name, table in (
+                ("first_response", self.first_response),
+                ("resolution", self.resolution),
+            )
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SlaTargets:
+        """Inverse of :meth:`to_dict`: ``{"first_response": {segment: {band: minutes}}, ...}``.
+
+        Every segment needs all four bands, each a positive whole number of minutes.
+        """
+        if not isinstance(data, Mapping):
+            raise ValueError(f"SLA targets must be a mapping, got {type(data).__name__}")
+        unknown = set(data) - {"first_response", "resolution"}
+        if unknown:
+            raise ValueError(f"SLA targets: unknown keys {sorted(map(str, unknown))}")
+        tables: dict[str, dict[str, dict[str, timedelta]]] = {}
+        for name in ("first_response", "resolution"):
+            raw = data.get(name)
+            if not isinstance(raw, Mapping) or not raw:
+                raise ValueError(f"{name}: expected a mapping of segment to band minutes")
+            table: dict[str, dict[str, timedelta]] = {}
+            for segment, bands in raw.items():
+                if not isinstance(bands, Mapping):
+                    raise ValueError(f"{name}.{segment}: expected a mapping of band to minutes")
+                table[segment] = {}
+                for band, minutes in bands.items():
+                    if isinstance(minutes, bool) or not isinstance(minutes, int):
+                        raise ValueError(
+                            f"{name}.{segment}.{band}: expected whole minutes, got {minutes!r}"
+                        )
+                    table[segment][band] = timedelta(minutes=minutes)
+            tables[name] = table
+        return cls(tables["first_response"], tables["resolution"])
+
+
+def _freeze_table(table: TargetTable, name: str) -> TargetTable:
+    if not isinstance(table, Mapping) or not table:
+        raise ValueError(f"{name}: expected a non-empty mapping of segment to band targets")
+    frozen: dict[str, Mapping[str, timedelta]] = {}
+    for segment, bands in table.items():
+        if not isinstance(segment, str) or not segment:
+            raise ValueError(f"{name}: segment names must be non-empty strings, got {segment!r}")
+        if not isinstance(bands, Mapping):
+            raise ValueError(f"{name}.{segment}: expected a mapping of band to timedelta")
+        missing = [b for b in PRIORITY_BANDS if b not in bands]
+        extra = [b for b in bands if b not in PRIORITY_BANDS]
+        if missing or extra:
+            raise ValueError(
+                f"{name}.{segment}: bands must be exactly {', '.join(PRIORITY_BANDS)}"
+                f" (missing {missing}, unknown {extra})"
+            )
+        for band in PRIORITY_BANDS:
+            value = bands[band]
+            # Whole minutes only, so to_dict/from_dict round-trip without rounding.
+            if (
+                not isinstance(value, timedelta)
+                or value <= timedelta(0)
+                or value % timedelta(minutes=1)
+            ):
+                raise ValueError(
+                    f"{name}.{segment}.{band}: must be a positive duration in whole minutes, "
+                    f"got {value!r}"
+                )
+        frozen[segment] = MappingProxyType({band: bands[band] for band in PRIORITY_BANDS})
+    return MappingProxyType(frozen)
+
+
+def _lookup(table: TargetTable, segment: str, band: str) -> timedelta:
+    if segment not in table:
+        raise ValueError(f"no SLA targets for segment {segment!r}; known: {', '.join(table)}")
+    if band not in table[segment]:
+        raise ValueError(f"unknown priority band {band!r}; expected {', '.join(PRIORITY_BANDS)}")
+    return table[segment][band]
+
+
+def _hours(*values: float) -> dict[str, timedelta]:
+    return {band: timedelta(hours=h) for band, h in zip(PRIORITY_BANDS, values, strict=True)}
+
+
+# First response: 30 min / 1 h / 2 h / 4 h of business time for urgent / high / normal / low,
+# the same for both segments (a public question hurts the brand whoever asks it).
+# Resolution: 1 / 2 / 3 / 5 business days, expressed as open time of the segment's default
+# calendar (9 h days for professionals, 10 h days for private customers) so it stays a plain
+# duration that add_business_time can consume.
+DEFAULT_SLA_TARGETS = SlaTargets(
+    first_response={
+        PROFESSIONAL: _hours(0.5, 1, 2, 4),
+        PRIVATE: _hours(0.5, 1, 2, 4),
+    },
+    resolution={
+        PROFESSIONAL: _hours(9, 18, 27, 45),
+        PRIVATE: _hours(10, 20, 30, 50),
+    },
+)
+
+
+def due_times(
+    received_at: datetime,
+    segment: str,
+    priority: float,
+    calendars: Mapping[str, BusinessCalendar] | None = None,
+    targets: SlaTargets | None = None,
+) -> tuple[datetime, datetime]:
+    """``(first_response_due, resolution_due)`` in UTC for a message received at ``received_at``.
+
+    The band comes from :func:`priority_band`; each target is consumed as business time of
+    ``calendars[segment]`` from ``received_at`` (defaults: ``DEFAULT_CALENDARS`` and
+    ``DEFAULT_SLA_TARGETS``).
+    """
+    calendars = DEFAULT_CALENDARS if calendars is None else calendars
+    targets = DEFAULT_SLA_TARGETS if targets is None else targets
+    if segment not in calendars:
+        raise ValueError(
+            f"no business calendar for segment {segment!r}; known: {', '.join(calendars)}"
+        )
+    calendar = calendars[segment]
+    band = priority_band(priority)
+    first = calendar.add_business_time(received_at, targets.first_response_for(segment, band))
+    resolution = calendar.add_business_time(received_at, targets.resolution_for(segment, band))
+    return first, resolution
+
+
+def escalation_due(
+    opened_at: datetime,
+    segment: str,
+    *,
+    private_days: int = 7,
+    professional_days: int = 3,
+) -> datetime:
+    """When an unresolved ticket escalates on its own, in UTC.
+
+    Plain calendar days, not business days: the customer waits through weekends and holidays
+    too, and "a week without an answer" is how they count. Days are exact 24-hour periods from
+    ``opened_at`` (independent of DST and business hours).
+    """
+    moment = _as_utc(opened_at, "opened_at")
+    if segment == PRIVATE:
+        days = private_days
+    elif segment == PROFESSIONAL:
+        days = professional_days
+    else:
+        raise ValueError(f"unknown segment {segment!r}; expected {PROFESSIONAL!r} or {PRIVATE!r}")
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise ValueError(f"escalation days must be a non-negative integer, got {days!r}")
+    return moment + timedelta(days=days)
+
+
+# --------------------------------------------------------------------------------------------
+# Inbox colour
+# --------------------------------------------------------------------------------------------
+
+SlaState = Literal["ok", "warning", "breached"]
+
+
+def time_left(due: datetime, now: datetime, calendar: BusinessCalendar | None = None) -> timedelta:
+    """Time left until ``due`` (negative once overdue).
+
+    Wall-clock time by default, which sorts the inbox exactly like the due times do. With a
+    ``calendar`` it is business time, so a ticket due Monday 09:30 seen on Friday 17:50 shows
+    40 minutes rather than 64 hours.
+    """
+    due_utc = _as_utc(due, "due")
+    now_utc = _as_utc(now, "now")
+    if calendar is None:
+        return due_utc - now_utc
+    return calendar.business_time_between(now_utc, due_utc)
+
+
+def sla_state(
+    due: datetime,
+    now: datetime,
+    target: timedelta | None = None,
+    *,
+    warn_ratio: float = 0.25,
+    warn_before: timedelta = timedelta(minutes=15),
+    calendar: BusinessCalendar | None = None,
+) -> SlaState:
+    """Colour of an SLA clock: "breached" once ``now`` reaches ``due``, "warning" when less
+    than ``warn_before`` (15 min) or less than ``warn_ratio`` (25 %) of ``target`` is left,
+    "ok" otherwise.
+
+    ``target`` is the full SLA duration the due time was computed from; without it only the
+    fixed ``warn_before`` applies. With a ``calendar`` the time left is business time, which
+    matches a target expressed in business time.
+    """
+    if not 0 <= warn_ratio <= 1:
+        raise ValueError(f"warn_ratio must be between 0 and 1, got {warn_ratio!r}")
+    _check_duration(warn_before, "warn_before")
+    if target is not None:
+        _check_duration(target, "target")
+    if _as_utc(now, "now") >= _as_utc(due, "due"):
+        return "breached"
+    left = time_left(due, now, calendar)
+    threshold = warn_before
+    if target is not None:
+        threshold = max(threshold, target * warn_ratio)
+    return "warning" if left < threshold else "ok"

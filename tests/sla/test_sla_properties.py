@@ -1,0 +1,88 @@
+"""Property-style checks with a seeded random generator (no hypothesis dependency).
+
+add_business_time and business_time_between must agree for any start and duration,
+including starts on closed days, holidays and across DST changes.
+"""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+SEED = 20260329
+CASES = 400
+SPAN_START = datetime(2025, 1, 1, tzinfo=UTC)
+SPAN_MINUTES = 4 * 366 * 24 * 60
+
+
+def _random_instant(rng: random.Random) -> datetime:
+    # Whole minutes mostly, with some odd seconds so nothing relies on round values.
+    return SPAN_START + timedelta(minutes=rng.randrange(SPAN_MINUTES), seconds=rng.choice([0, 7]))
+
+
+def _random_duration(rng: random.Random) -> timedelta:
+    scale = rng.choice([60, 8 * 60, 5 * 24 * 60, 30 * 24 * 60])  # minutes
+    return timedelta(minutes=rng.randrange(scale + 1))
+
+
+@pytest.mark.parametrize("name", ["pro", "private", "lunch", "night"])
+def test_between_inverts_add(request, name):
+    cal = request.getfixturevalue(name)
+    rng = random.Random(SEED)
+    for _ in range(CASES):
+        start, duration = _random_instant(rng), _random_duration(rng)
+        due = cal.add_business_time(start, duration)
+        assert due >= start
+        assert cal.business_time_between(start, due) == duration, (start, duration, due)
+        if duration:
+            # The due time is the earliest instant with that much open time behind it.
+            assert cal.business_time_between(start, due - timedelta(seconds=1)) < duration
+            assert cal.is_open(due - timedelta(seconds=1))
+
+
+@pytest.mark.parametrize("name", ["pro", "private", "lunch", "night"])
+def test_add_inverts_between(request, name):
+    cal = request.getfixturevalue(name)
+    rng = random.Random(SEED + 1)
+    for _ in range(CASES):
+        a = _random_instant(rng)
+        b = a + _random_duration(rng)
+        elapsed = cal.business_time_between(a, b)
+        assert timedelta(0) <= elapsed <= b - a
+        assert cal.business_time_between(b, a) == -elapsed
+        reached = cal.add_business_time(a, elapsed)
+        if cal.is_open(b):
+            assert reached == b, (a, b, elapsed, reached)
+        elif elapsed:
+            # b is closed: the open time runs out at the last closing before it.
+            assert reached <= b
+            assert not cal.is_open(reached)
+        else:
+            # Nothing open in between: zero duration means "at the next opening".
+            assert reached == cal.next_open(a) >= b
+
+
+@pytest.mark.parametrize("name", ["pro", "private", "lunch", "night"])
+def test_between_is_additive(request, name):
+    cal = request.getfixturevalue(name)
+    rng = random.Random(SEED + 2)
+    for _ in range(CASES // 2):
+        a, b, c = sorted(_random_instant(rng) for _ in range(3))
+        b = min(b, a + timedelta(days=60))
+        c = min(c, b + timedelta(days=60))
+        assert cal.business_time_between(a, c) == (
+            cal.business_time_between(a, b) + cal.business_time_between(b, c)
+        )
+
+
+@pytest.mark.parametrize("name", ["pro", "private", "lunch", "night"])
+def test_next_open_is_open_and_nothing_opens_before_it(request, name):
+    cal = request.getfixturevalue(name)
+    rng = random.Random(SEED + 3)
+    for _ in range(CASES):
+        at = _random_instant(rng)
+        opened = cal.next_open(at)
+        assert opened >= at
+        assert cal.is_open(opened)
+        assert cal.business_time_between(at, opened) == timedelta(0)
+        assert cal.is_open(at) == (opened == at)
