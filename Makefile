@@ -26,7 +26,7 @@ translations: $(VENV)/.runtime
 run: $(VENV)/.runtime translations
 	$(DEMO_ENV) $(FLASK) db upgrade
 	$(DEMO_ENV) $(FLASK) seed-demo
-	$(DEMO_ENV) $(FLASK) serve
+	$(DEMO_ENV) $(BIN)/python wsgi.py
 
 test: $(VENV)/.dev translations
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

@@ -14,24 +14,42 @@ def init_app(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Create demo users, brand, channels and threads (idempotent)."""
-        from app.demo.services import seed_demo
+        from app.demo.services import FB_PAGE_ID, X_ACCOUNT_ID, seed_demo
 
-        root = None
+        root = store = None
         if current_app.config["SANDBOX"]:
+            from app.sandbox.store import Brand as SandboxBrand
+            from app.sandbox.store import SandboxStore
+
             root = current_app.config["PUBLIC_URL"].rstrip("/") + "/sandbox"
-        report = seed_demo(Path(current_app.instance_path), sandbox_root=root)
+            store = SandboxStore(current_app.config["SANDBOX_DB"], SandboxBrand(
+                X_ACCOUNT_ID, "MarketplaceCare", FB_PAGE_ID, "Marketplace"))
+        report = seed_demo(Path(current_app.instance_path), sandbox=store, sandbox_root=root)
         click.echo(f"Demo data: {report.created_users} users and {report.created_threads} "
                    "threads created (existing data kept).")
         click.echo("Demo accounts (log in at " + current_app.config["PUBLIC_URL"] + "):")
         for key, (email, password) in report.passwords.items():
             click.echo(f"  {key:<11} {email:<22} {password}")
 
-    @app.cli.command("serve")
-    def serve_command() -> None:
-        """Serve the console through the Socket.IO server."""
-        from app.extensions import socketio
+    @app.cli.command("scheduler")
+    def scheduler_command() -> None:
+        """Run the scheduled jobs (pollers, reconciliation, escalation) in this process."""
+        import signal
 
-        host, port = current_app.config["HOST"], current_app.config["PORT"]
-        click.echo(f"Care Console on http://{host}:{port}")
-        socketio.run(current_app._get_current_object(), host=host, port=port,
-                     allow_unsafe_werkzeug=True, use_reloader=False, log_output=True)
+        from app.jobs.registry import JOBS, SchedulerRunner
+
+        runner = SchedulerRunner(current_app._get_current_object())
+        signal.signal(signal.SIGTERM, lambda *_: runner.stop())
+        click.echo("Jobs: channels.sync, poll:<channel id>, "
+                   + ", ".join(spec.id for spec in JOBS))
+        try:
+            runner.run()
+        except KeyboardInterrupt:
+            runner.stop()
+
+    @app.cli.command("rotate-keys")
+    def rotate_keys_command() -> None:
+        """Re-encrypt channel credentials with the newest key of CARE_FERNET_KEYS."""
+        from app.channels.services import rotate_keys
+
+        click.echo(f"{rotate_keys()} channel(s) re-encrypted with the newest key.")

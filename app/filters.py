@@ -47,6 +47,15 @@ def _labels() -> dict[str, dict[str, str]]:
         "urgency": {"hacked_account": _("Hacked account"), "scam": _("Scam"),
                     "money_blocked": _("Money blocked"), "public_threat": _("Going public"),
                     "abuse": _("Insult"), "safety": _("Safety")},
+        "channel_status": {"ok": _("Working"), "new": _("Not tested yet"),
+                           "rate_limited": _("Rate limited"),
+                           "needs_reconnection": _("Needs reconnection"),
+                           "error": _("Error"), "disabled": _("Disabled")},
+        "token_state": {"ok": _("Valid"), "missing": _("Missing"),
+                        "needs_reconnection": _("Expired or refused")},
+        "pii": {"email": _("e-mail"), "phone": _("phone number"), "iban": _("IBAN"),
+                "card": _("card number"), "order": _("order number"),
+                "tracking": _("tracking number"), "address": _("postal address")},
         "send_state": {"pending": _("Sending…"), "sent": _("Sent"),
                        "unknown": _("Checking with the platform…"), "failed": _("Not sent")},
     }
@@ -61,5 +70,6 @@ def label(kind: str, value: str | None) -> str:
 
 def init_labels(app: Flask) -> None:
     """Expose one ``<kind>_label`` global per kind of enumerated value."""
-    for kind in ("status", "role", "network", "segment", "category", "urgency", "send_state"):
+    for kind in ("status", "role", "network", "segment", "category", "urgency", "send_state",
+                 "channel_status", "token_state", "pii"):
         app.jinja_env.globals[f"{kind}_label"] = (lambda k: lambda v: label(k, v))(kind)

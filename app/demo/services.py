@@ -6,12 +6,17 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+from flask import current_app
 
 from app.auth.passwords import hash_password
+from app.channels import crypto
 from app.demo.content import CONVERSATIONS, DEMO_USERS
 from app.extensions import db
+from app.ingest.pipeline import store_page
 from app.models import (
     Author,
     Brand,
@@ -21,10 +26,14 @@ from app.models import (
     Message,
     SendState,
     Thread,
+    ThreadStatus,
     User,
     Visibility,
     utcnow,
 )
+from app.sandbox.store import SandboxStore, stable_user_id
+from connectors.base import Author as ConnectorAuthor
+from connectors.base import InboundPost, PollResult
 
 BRAND_SLUG = "marketplace"
 X_ACCOUNT_ID = "1600000000000000001"
@@ -57,8 +66,15 @@ def _passwords(instance_path: Path) -> dict[str, str]:
     return known
 
 
-def seed_demo(instance_path: Path, sandbox_root: str | None = None) -> SeedReport:
-    """Create demo users, the demo brand, its channels and threads; commit once."""
+def seed_demo(instance_path: Path, sandbox: SandboxStore | None = None,
+              sandbox_root: str | None = None) -> SeedReport:
+    """Create demo users, the demo brand, its channels and threads; commit once.
+
+    With a sandbox, the customers' posts and the agents' replies are published on the sandbox
+    first, so the threads carry the platform's real ids: replies from the console reach the
+    sandbox, and the pollers' first pass finds the same posts and stores nothing twice.
+    Inbound messages go through the real ingest pipeline (triage, threading, SLA).
+    """
     passwords = _passwords(instance_path)
     users: dict[str, User] = {}
     created_users = 0
@@ -79,53 +95,24 @@ def seed_demo(instance_path: Path, sandbox_root: str | None = None) -> SeedRepor
         db.session.add(brand)
     channels = {
         "x": _channel(brand, "x", "@MarketplaceCare", X_ACCOUNT_ID, "MarketplaceCare",
-                      sandbox_root and f"{sandbox_root}/x"),
+                      sandbox_root and f"{sandbox_root}/x",
+                      {"bearer_token": "sandbox-token"} if sandbox_root else None),
         "facebook": _channel(brand, "facebook", "Marketplace (Facebook)", FB_PAGE_ID,
-                             "Marketplace", sandbox_root and f"{sandbox_root}/graph"),
+                             "Marketplace", sandbox_root and f"{sandbox_root}/graph",
+                             {"page_access_token": "sandbox-token"} if sandbox_root else None),
     }
     db.session.flush()
 
+    done = set((brand.settings or {}).get("demo_conversations", []))
     created_threads = 0
     now = utcnow()
     for index, conv in enumerate(CONVERSATIONS):
-        channel = channels[conv["network"]]
-        origin = f"demo-{index}"
-        exists = db.session.scalar(
-            db.select(Thread.id).filter_by(channel_id=channel.id, origin_platform_id=origin)
-        )
-        if exists is not None:
+        if index in done:
             continue
-        handle, name, followers, segment = conv["author"]
-        author = _author(conv["network"], handle, name, followers, segment)
-        start = now - timedelta(minutes=conv["minutes_ago"])
-        thread = Thread(channel=channel, author=author, origin_platform_id=origin,
-                        subject=conv["messages"][0][1][:120], status=conv.get("status", "new"),
-                        visibility=Visibility.PUBLIC.value, category=conv["category"],
-                        language=conv["language"], urgency=list(conv.get("urgency", [])),
-                        priority=_demo_priority(conv), created_at=start, last_message_at=start)
-        db.session.add(thread)
-        for position, (who, text, offset) in enumerate(conv["messages"]):
-            at = start + timedelta(minutes=offset)
-            message = Message(thread=thread, channel_id=channel.id,
-                              platform_id=f"{origin}-{position}", text=text,
-                              visibility=Visibility.PUBLIC.value, platform_created_at=at,
-                              received_at=at, language=conv["language"])
-            if who == "customer":
-                message.direction = Direction.INBOUND.value
-                message.kind = "mention" if conv["network"] == "x" else "comment"
-                message.author = author
-            else:
-                message.direction = Direction.OUTBOUND.value
-                message.kind = "reply"
-                message.agent = users[who]
-                message.send_state = SendState.SENT.value
-                message.sent_at = at
-                if thread.first_response_at is None:
-                    thread.first_response_at = at
-                    thread.status = conv.get("status", "waiting")
-            thread.last_message_at = at
-            db.session.add(message)
+        _seed_conversation(index, conv, channels[conv["network"]], users, sandbox, now)
+        done.add(index)
         created_threads += 1
+    brand.settings = {**(brand.settings or {}), "demo_conversations": sorted(done)}
     db.session.commit()
     return SeedReport(
         passwords={k: (DEMO_USERS[k]["email"], passwords[k]) for k in DEMO_USERS},
@@ -134,14 +121,81 @@ def seed_demo(instance_path: Path, sandbox_root: str | None = None) -> SeedRepor
     )
 
 
-def _demo_priority(conv: dict) -> float:
-    # Placeholder ordering for seeded threads only; live mentions are scored by triage.
-    base = 80.0 if conv.get("urgency") else 40.0
-    return base + min(conv["author"][2], 20000) / 1000
+def _seed_conversation(index: int, conv: dict[str, Any], channel: Channel,
+                       users: dict[str, User], sandbox: SandboxStore | None,
+                       now: datetime) -> None:
+    network = conv["network"]
+    handle, name, followers, segment = conv["author"]
+    start = now - timedelta(minutes=conv["minutes_ago"])
+    author_id = stable_user_id(network, handle) if sandbox else f"demo-{handle}"
+    # The segment is known before the first message, so triage and SLA clocks use it.
+    if db.session.scalar(db.select(Author.id).filter_by(network=network,
+                                                        platform_id=author_id)) is None:
+        db.session.add(Author(network=network, platform_id=author_id, handle=handle,
+                              display_name=name, followers=followers or None,
+                              segment=segment))
+        db.session.flush()
+    root_id: str | None = None  # the customer's first post (X) or top-level comment (FB)
+    last_id: str | None = None
+    thread: Thread | None = None
+    for position, (who, text, offset) in enumerate(conv["messages"]):
+        at = start + timedelta(minutes=offset)
+        if who == "customer":
+            if sandbox is not None:
+                if network == "x":
+                    row = sandbox.customer_post(
+                        network="x", kind="reply" if last_id else "mention", handle=handle,
+                        name=name, followers=followers, text=text, in_reply_to=last_id,
+                        created_at=at.timestamp())
+                else:
+                    row = sandbox.customer_post(
+                        network="facebook", kind="comment", handle=handle, name=name,
+                        text=text, in_reply_to=root_id, created_at=at.timestamp())
+                post_id, text = row["id"], row["text"]
+                conversation = row.get("conversation_id")
+            else:
+                post_id = f"demo-{index}-{position}"
+                conversation = f"demo-{index}"
+            post = InboundPost(
+                platform_id=post_id, kind="mention" if network == "x" else "comment",
+                conversation_id=conversation if network == "x" else None,
+                parent_id=(root_id if network == "facebook" else last_id),
+                author=ConnectorAuthor(author_id, handle, name, followers or None),
+                text=text, created_at=at, url=None, private=False, raw={})
+            root_id = root_id or post_id
+            last_id = post_id
+            report = store_page(channel, PollResult(items=[post], cursor=channel.poll_cursor,
+                                                    skipped=[], more=False), private=False)
+            thread = db.session.get(Thread, report.thread_ids[0]) if report.thread_ids \
+                else thread
+        else:
+            assert thread is not None and last_id is not None
+            agent = users[who]
+            if sandbox is not None:
+                row = sandbox.brand_tweet(text, last_id) if network == "x" \
+                    else sandbox.brand_comment(root_id or last_id, text)
+                sent_id = row["id"]
+            else:
+                sent_id = f"demo-{index}-{position}"
+            db.session.add(Message(
+                thread=thread, channel_id=channel.id, platform_id=sent_id, text=text,
+                visibility=Visibility.PUBLIC.value, platform_created_at=at, received_at=at,
+                direction=Direction.OUTBOUND.value, kind="reply", agent=agent,
+                send_state=SendState.SENT.value, sent_at=at, parent_platform_id=last_id))
+            if thread.first_response_at is None:
+                thread.first_response_at = at
+            thread.status = ThreadStatus.WAITING.value
+            thread.last_message_at = max(thread.last_message_at, at)
+            if network == "x":
+                last_id = sent_id
+    if thread is not None and conv.get("status"):
+        thread.status = conv["status"]
+        thread.resolved_at = now if conv["status"] == "resolved" else None
+    db.session.flush()
 
 
 def _channel(brand: Brand, network: str, name: str, account_id: str, handle: str,
-             base_url: str | None) -> Channel:
+             base_url: str | None, credentials: dict[str, str] | None) -> Channel:
     channel = db.session.scalar(
         db.select(Channel).filter_by(network=network, account_id=account_id)
     )
@@ -151,16 +205,7 @@ def _channel(brand: Brand, network: str, name: str, account_id: str, handle: str
         db.session.add(channel)
     if base_url:
         channel.api_base_url = base_url
+    if credentials and not channel.credentials_encrypted:
+        channel.credentials_encrypted = crypto.encrypt(credentials,
+                                                       current_app.config["FERNET_KEYS"])
     return channel
-
-
-def _author(network: str, handle: str, name: str, followers: int, segment: str) -> Author:
-    platform_id = f"demo-{handle}"
-    author = db.session.scalar(
-        db.select(Author).filter_by(network=network, platform_id=platform_id)
-    )
-    if author is None:
-        author = Author(network=network, platform_id=platform_id, handle=handle,
-                        display_name=name, followers=followers or None, segment=segment)
-        db.session.add(author)
-    return author

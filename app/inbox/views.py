@@ -10,7 +10,10 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.inbox import bp, queries
+from app.inbox.forms import ReplyForm, RetryForm
 from app.models import Message, Role, Thread
+from app.outbox import services as outbox
+from app.outbox.services import SendRefused, new_idempotency_key
 from app.security import ALL_ROLES, CARE_ROLES, roles
 
 
@@ -46,15 +49,64 @@ def index() -> Any:
     )
 
 
-@bp.route("/inbox/threads/<int:thread_id>")
-@roles(CARE_ROLES)
-def thread(thread_id: int) -> Any:
-    """One thread with its messages in order, and its author."""
+def _load_thread(thread_id: int) -> Thread:
     item = db.session.get(
         Thread, thread_id,
         options=[selectinload(Thread.messages).joinedload(Message.agent)],
     )
     if item is None:
         abort(404)
-    return render_template("inbox/thread.html", thread=item,
-                           history=queries.author_history(item))
+    return item
+
+
+def _render_thread(item: Thread, form: ReplyForm | None = None, status: int = 200,
+                   refusal: SendRefused | None = None) -> Any:
+    if form is None:
+        form = ReplyForm(formdata=None)
+        form.idempotency_key.data = new_idempotency_key()
+        form.version.data = str(item.version)
+    return render_template("inbox/thread.html", thread=item, form=form, refusal=refusal,
+                           retry_form=RetryForm(), history=queries.author_history(item)), status
+
+
+@bp.route("/inbox/threads/<int:thread_id>")
+@roles(CARE_ROLES)
+def thread(thread_id: int) -> Any:
+    """One thread with its messages in order, and its author."""
+    return _render_thread(_load_thread(thread_id))
+
+
+@bp.route("/inbox/threads/<int:thread_id>/reply", methods=["POST"])
+@roles(CARE_ROLES)
+def reply(thread_id: int) -> Any:
+    """Queue a reply (stored first) and send it once; the draft is kept when refused."""
+    item = _load_thread(thread_id)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _render_thread(item, form, 400)
+    try:
+        message = outbox.queue_reply(
+            current_user._get_current_object(), item, form.body.data,
+            idempotency_key=form.idempotency_key.data, private=form.private.data,
+            expected_version=int(form.version.data) if form.version.data else None)
+    except SendRefused as exc:
+        if exc.code == "stale":
+            form.version.data = str(item.version)
+        return _render_thread(_load_thread(thread_id), form, 409 if exc.code == "stale" else 400,
+                              refusal=exc)
+    outbox.deliver(message)
+    return redirect(url_for("inbox.thread", thread_id=thread_id, _anchor=f"m{message.id}"))
+
+
+@bp.route("/inbox/messages/<int:message_id>/retry", methods=["POST"])
+@roles(CARE_ROLES)
+def retry(message_id: int) -> Any:
+    """Retry a failed reply (an unknown one is first checked on the platform)."""
+    message = db.session.get(Message, message_id)
+    if message is None or message.direction != "out":
+        abort(404)
+    if not RetryForm().validate_on_submit():
+        abort(400)
+    outbox.retry(current_user._get_current_object(), message)
+    return redirect(url_for("inbox.thread", thread_id=message.thread_id,
+                            _anchor=f"m{message.id}"))

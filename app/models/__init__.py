@@ -3,6 +3,7 @@
 from app.models.audit import AuditEvent
 from app.models.author import Author, Segment
 from app.models.brand import Brand, Channel, ChannelStatus
+from app.models.event import RealtimeEvent
 from app.models.thread import (
     OPEN_STATUSES,
     Direction,
@@ -25,6 +26,7 @@ __all__ = [
     "ChannelStatus",
     "Direction",
     "Message",
+    "RealtimeEvent",
     "Role",
     "Segment",
     "SendState",

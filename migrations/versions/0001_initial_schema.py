@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-23 09:26:59.453817
+Create Date: 2026-11-23 09:40:17.057390
 
 """
 from alembic import op
@@ -42,6 +42,17 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_brands')),
     sa.UniqueConstraint('slug', name=op.f('uq_brands_slug'))
     )
+    op.create_table('realtime_events',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('room', sa.String(length=40), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_realtime_events'))
+    )
+    with op.batch_alter_table('realtime_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_realtime_events_created_at'), ['created_at'], unique=False)
+
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -229,6 +240,10 @@ def downgrade():
 
     op.drop_table('audit_events')
     op.drop_table('users')
+    with op.batch_alter_table('realtime_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_realtime_events_created_at'))
+
+    op.drop_table('realtime_events')
     op.drop_table('brands')
     op.drop_table('authors')
     # ### end Alembic commands ###

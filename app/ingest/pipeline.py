@@ -1,0 +1,311 @@
+"""normalise → dedupe → thread → score → store (with the cursor) → publish.
+
+A page is stored in one transaction together with the channel's new cursor, so a crash
+loses nothing and a restart duplicates nothing: messages are inserted with
+insert-or-ignore against UNIQUE(channel_id, platform_id), never check-then-insert. The
+statements are set-based (a handful per page, whatever its size) to keep ingest fast.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.sql.dml import Insert
+
+from app import triage
+from app.extensions import db
+from app.models import (
+    OPEN_STATUSES,
+    Author,
+    Channel,
+    Direction,
+    Message,
+    Thread,
+    ThreadStatus,
+    Visibility,
+    utcnow,
+)
+from app.realtime.publish import INBOX_ROOM, publish_many, thread_room
+from app.sla.policy import apply_due_times
+from connectors.base import InboundPost, PollResult
+
+log = logging.getLogger("care.ingest")
+
+MAX_TEXT = 20_000  # stored as it came, up to a sane bound (X: 280, Facebook: 8,000)
+
+
+@dataclass
+class IngestReport:
+    """What one page did."""
+
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    new_threads: int = 0
+    thread_ids: list[int] = field(default_factory=list)
+
+
+def _insert(table: Table) -> Insert:
+    # Insert-or-ignore needs the dialect's own INSERT construct.
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def _valid(post: Any) -> str | None:
+    """Why a post cannot be stored, or None. Connectors already check; this is the last guard."""
+    if not isinstance(post, InboundPost):
+        return "not an InboundPost"
+    if not isinstance(post.platform_id, str) or not post.platform_id.strip():
+        return "no platform id"
+    if not isinstance(post.text, str):
+        return "text is not a string"
+    if post.author is None or not str(post.author.platform_id or "").strip():
+        return "no author id"
+    if not isinstance(post.created_at, datetime) or post.created_at.tzinfo is None:
+        return "no aware creation time"
+    return None
+
+
+def origin_key(post: InboundPost) -> str:
+    """The thread a public post belongs to.
+
+    Facebook: the top-level comment (replies under it join it). X: the conversation, per
+    author, so that customers answering the same brand tweet get their own threads.
+    """
+    if post.kind == "comment":
+        return f"fb:{post.parent_id or post.platform_id}"
+    root = post.conversation_id or post.platform_id
+    return f"x:{root}:{post.author.platform_id}"
+
+
+def _upsert_authors(network: str, posts: Sequence[InboundPost]) -> dict[str, Author]:
+    people: dict[str, Any] = {}
+    for post in posts:
+        people[post.author.platform_id] = post.author
+    rows = [{"network": network, "platform_id": pid, "handle": (a.handle or pid)[:120],
+             "display_name": (a.name or None) and a.name[:200], "followers": a.followers,
+             "segment": "private", "created_at": utcnow(), "updated_at": utcnow()}
+            for pid, a in people.items()]
+    db.session.execute(_insert(Author.__table__).on_conflict_do_nothing(
+        index_elements=["network", "platform_id"]), rows)
+    authors = {a.platform_id: a for a in db.session.scalars(
+        select(Author).where(Author.network == network, Author.platform_id.in_(list(people))))}
+    for pid, given in people.items():
+        author = authors[pid]
+        # Handles and reach change over time; keep the newest the platform reported.
+        if given.handle and author.handle != given.handle:
+            author.handle = given.handle[:120]
+        if given.followers is not None and author.followers != given.followers:
+            author.followers = given.followers
+    return authors
+
+
+def _resolve_threads(channel: Channel, posts: Sequence[InboundPost],
+                     authors: dict[str, Author]) -> tuple[dict[str, Thread], set[int]]:
+    """Map each post's platform id to its thread, creating threads as needed."""
+    keys: dict[str, str] = {}
+    dm_posts = [p for p in posts if p.private]
+    open_by_author: dict[int, Thread] = {}
+    if dm_posts:
+        author_ids = {authors[p.author.platform_id].id for p in dm_posts}
+        for thread in db.session.scalars(
+            select(Thread).where(Thread.channel_id == channel.id,
+                                 Thread.author_id.in_(author_ids),
+                                 Thread.status.in_(OPEN_STATUSES))
+            .order_by(Thread.last_message_at.desc())
+        ):
+            open_by_author.setdefault(thread.author_id, thread)
+    for post in posts:
+        if post.private:
+            joined = open_by_author.get(authors[post.author.platform_id].id)
+            keys[post.platform_id] = joined.origin_platform_id if joined else \
+                f"dm:{post.author.platform_id}:{post.platform_id}"
+        else:
+            keys[post.platform_id] = origin_key(post)
+    wanted = set(keys.values())
+    existing = {t.origin_platform_id: t for t in db.session.scalars(
+        select(Thread).where(Thread.channel_id == channel.id,
+                             Thread.origin_platform_id.in_(wanted)))}
+    first_post: dict[str, InboundPost] = {}
+    for post in posts:
+        first_post.setdefault(keys[post.platform_id], post)
+    missing = [k for k in wanted if k not in existing]
+    created: set[int] = set()
+    if missing:
+        rows = []
+        for key in missing:
+            post = first_post[key]
+            rows.append({
+                "channel_id": channel.id, "author_id": authors[post.author.platform_id].id,
+                "origin_platform_id": key, "subject": " ".join(post.text.split())[:200],
+                "status": ThreadStatus.NEW.value,
+                "visibility": Visibility.PRIVATE.value if post.private
+                else Visibility.PUBLIC.value,
+                "priority": 0.0, "urgency": [], "created_at": post.created_at,
+                "last_message_at": post.created_at, "version": 1,
+            })
+        # RETURNING names exactly the threads this transaction created (not a racing poller).
+        created = set(db.session.scalars(
+            _insert(Thread.__table__).on_conflict_do_nothing(
+                index_elements=["channel_id", "origin_platform_id"]
+            ).returning(Thread.__table__.c.id), rows))
+        for thread in db.session.scalars(
+            select(Thread).where(Thread.channel_id == channel.id,
+                                 Thread.origin_platform_id.in_(missing))
+        ):
+            existing[thread.origin_platform_id] = thread
+    return {pid: existing[key] for pid, key in keys.items()}, created
+
+
+def store_page(channel: Channel, result: PollResult, *, private: bool) -> IngestReport:
+    """Store a page and the cursor in the current transaction (flushed, not committed)."""
+    report = IngestReport(received=len(result.items))
+    for skipped in result.skipped:
+        report.skipped += 1
+        log.warning("channel %s (%s) skipped item %s: %s", channel.id, channel.network,
+                    skipped.platform_id, skipped.reason)
+    posts: dict[str, InboundPost] = {}
+    for post in result.items:
+        reason = _valid(post)
+        if reason is not None:
+            report.skipped += 1
+            log.warning("channel %s (%s) skipped malformed item %r: %s", channel.id,
+                        channel.network, getattr(post, "platform_id", None), reason)
+            continue
+        posts.setdefault(post.platform_id, post)
+    if posts:
+        known = set(db.session.scalars(select(Message.platform_id).where(
+            Message.channel_id == channel.id, Message.platform_id.in_(list(posts)))))
+        fresh = [p for pid, p in posts.items() if pid not in known]
+        report.duplicates += len(posts) - len(fresh)
+        if fresh:
+            _store_fresh(channel, fresh, report)
+    # The cursor moves in the same transaction as the items it covers.
+    if private:
+        channel.private_cursor = result.cursor
+    else:
+        channel.poll_cursor = result.cursor
+    db.session.flush()
+    return report
+
+
+def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestReport) -> None:
+    now = utcnow()
+    brand_settings = channel.brand.settings if channel.brand else None
+    authors = _upsert_authors(channel.network, fresh)
+    threads, created = _resolve_threads(channel, fresh, authors)
+    scored: dict[str, tuple[Any, float]] = {}
+    rows = []
+    for post in fresh:
+        author = authors[post.author.platform_id]
+        text = post.text[:MAX_TEXT]
+        analysis = triage.analyse(text, brand_settings)
+        waited = max(0.0, (now - post.created_at).total_seconds())
+        prio = triage.score_priority(analysis, followers=author.followers,
+                                     segment=author.segment, waited_seconds=waited,
+                                     brand_settings=brand_settings)
+        scored[post.platform_id] = (analysis, prio)
+        rows.append({
+            "thread_id": threads[post.platform_id].id, "channel_id": channel.id,
+            "platform_id": post.platform_id, "parent_platform_id": post.parent_id,
+            "direction": Direction.INBOUND.value, "kind": post.kind,
+            "visibility": Visibility.PRIVATE.value if post.private else Visibility.PUBLIC.value,
+            "text": text, "url": post.url, "author_id": author.id,
+            "platform_created_at": post.created_at, "received_at": now,
+            "language": analysis.language, "polarity": analysis.polarity,
+            "subjectivity": analysis.subjectivity, "category": analysis.category,
+            "urgency": [f.to_dict() for f in analysis.urgency],
+            "pii": [s.to_dict() for s in analysis.pii],
+            "send_attempts": 0, "is_acknowledgement": False,
+        })
+    inserted = db.session.execute(
+        _insert(Message.__table__).on_conflict_do_nothing(
+            index_elements=["channel_id", "platform_id"]
+        ).returning(Message.__table__.c.id, Message.__table__.c.platform_id),
+        rows,
+    ).all()
+    stored = {pid: mid for mid, pid in inserted}
+    report.stored += len(stored)
+    report.duplicates += len(fresh) - len(stored)
+    touched: dict[int, Thread] = {}
+    for post in sorted(fresh, key=lambda p: p.created_at):
+        if post.platform_id not in stored:
+            continue  # another poller stored it first
+        thread = threads[post.platform_id]
+        analysis, prio = scored[post.platform_id]
+        _apply(thread, post, analysis, prio, authors[post.author.platform_id].segment)
+        touched[thread.id] = thread
+    for thread in touched.values():
+        if thread.id in created:
+            apply_due_times(thread, channel.brand, thread.author.segment, thread.created_at)
+            report.new_threads += 1
+        thread.version += 1
+    db.session.flush()
+    report.thread_ids = list(touched)
+    events: list[tuple[str, dict[str, Any], str]] = []
+    for thread in touched.values():
+        events.append(("thread.updated", thread_summary(thread, new=thread.id in created),
+                       INBOX_ROOM))
+    for post in fresh:
+        mid = stored.get(post.platform_id)
+        if mid is not None:
+            thread = threads[post.platform_id]
+            events.append(("message.created", {"thread_id": thread.id, "message_id": mid},
+                           thread_room(thread.id)))
+    publish_many(events)
+
+
+def _apply(thread: Thread, post: InboundPost, analysis: Any, prio: float, segment: str) -> None:
+    if post.created_at >= thread.last_message_at:
+        thread.last_message_at = post.created_at
+    if post.private and thread.visibility != Visibility.PRIVATE.value:
+        thread.visibility = Visibility.PRIVATE.value
+    if thread.category is None or thread.category == "other":
+        thread.category = analysis.category
+    if thread.language is None:
+        thread.language = analysis.language
+    thread.sentiment = analysis.polarity
+    flags = list(thread.urgency or [])
+    for name in analysis.urgency_names:
+        if name not in flags:
+            flags.append(name)
+    thread.urgency = flags
+    thread.priority = max(thread.priority or 0.0, prio)
+    # A customer writing again reopens a thread that was waiting or resolved.
+    if thread.status in (ThreadStatus.WAITING.value, ThreadStatus.RESOLVED.value):
+        thread.status = ThreadStatus.OPEN.value
+        thread.resolved_at = None
+
+
+def thread_summary(thread: Thread, new: bool = False) -> dict[str, Any]:
+    """What the inbox needs to draw or move a row."""
+    return {
+        "id": thread.id, "new": new, "status": thread.status, "priority": thread.priority,
+        "category": thread.category, "language": thread.language, "urgency": thread.urgency,
+        "visibility": thread.visibility, "subject": thread.subject,
+        "channel_id": thread.channel_id, "assignee_id": thread.assignee_id,
+        "last_message_at": thread.last_message_at.isoformat(), "version": thread.version,
+        "first_response_due": thread.first_response_due.isoformat()
+        if thread.first_response_due else None,
+    }
+
+
+def ingest_page(channel: Channel, result: PollResult, *, private: bool = False) -> IngestReport:
+    """Use case: store one polled page with its cursor and commit (then browsers hear of it)."""
+    try:
+        report = store_page(channel, result, private=private)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return report
+

@@ -1,0 +1,126 @@
+"""Polling one channel: pages in, cursor saved with each page, platform limits respected."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app.channels.crypto import CredentialsError
+from app.channels.services import connector_for
+from app.extensions import db
+from app.ingest import ingest_page
+from app.models import Channel, ChannelStatus, utcnow
+from app.realtime.publish import publish
+from connectors.base import (
+    AuthExpired,
+    ConnectorDisabled,
+    ConnectorError,
+    PermissionDenied,
+    RateLimited,
+    backoff_seconds,
+)
+
+log = logging.getLogger("care.poll")
+
+MAX_PAGES = 20  # per kind and per run: a backlog is drained over several runs, not one
+
+
+@dataclass
+class PollOutcome:
+    """What one run did, for logs and tests."""
+
+    state: str  # ok | waiting | rate_limited | needs_reconnection | error | disabled
+    stored: int = 0
+    pages: int = 0
+    detail: str | None = None
+
+
+def _status(channel: Channel, status: str, detail: str | None) -> None:
+    changed = channel.status != status or channel.status_detail != detail
+    channel.status = status
+    channel.status_detail = detail[:500] if detail else None
+    if changed:
+        publish("channel.status", {
+            "id": channel.id, "status": status, "detail": channel.status_detail,
+            "rate_limited_until": channel.rate_limited_until.isoformat()
+            if channel.rate_limited_until else None,
+        })
+
+
+def poll_channel(channel_id: int, *, clock: Callable[[], datetime] = utcnow,
+                 max_pages: int = MAX_PAGES) -> PollOutcome:
+    """Poll a channel's public mentions then its private messages (the job's use case)."""
+    channel = db.session.get(Channel, channel_id)
+    if channel is None or not channel.enabled:
+        return PollOutcome("disabled")
+    now = clock()
+    if channel.rate_limited_until and channel.rate_limited_until > now:
+        # Not a single request before the platform's reset time.
+        return PollOutcome("waiting", detail=channel.rate_limited_until.isoformat())
+    channel.last_poll_at = now
+    outcome = PollOutcome("ok")
+    try:
+        connector = connector_for(channel, backoff_attempt=channel.backoff_attempts)
+        for private in (False, True):
+            cursor = channel.private_cursor if private else channel.poll_cursor
+            for _page in range(max_pages):
+                fetch = connector.poll_private if private else connector.poll_mentions
+                result = fetch(cursor)
+                report = ingest_page(channel, result, private=private)
+                outcome.pages += 1
+                outcome.stored += report.stored
+                cursor = result.cursor
+                if not result.more:
+                    break
+    except RateLimited as exc:
+        db.session.rollback()
+        until = exc.reset_at or (now + timedelta(seconds=exc.retry_after))
+        channel.rate_limited_until = max(until, now + timedelta(seconds=1))
+        channel.backoff_attempts = (channel.backoff_attempts or 0) + 1
+        if exc.cursor is not None:
+            if private:
+                channel.private_cursor = exc.cursor
+            else:
+                channel.poll_cursor = exc.cursor
+        _status(channel, ChannelStatus.RATE_LIMITED.value, str(exc))
+        outcome = PollOutcome("rate_limited", outcome.stored, outcome.pages, str(exc))
+    except AuthExpired as exc:
+        db.session.rollback()
+        _status(channel, ChannelStatus.NEEDS_RECONNECTION.value,
+                f"The platform refused the token: {exc}")
+        outcome = PollOutcome("needs_reconnection", outcome.stored, outcome.pages, str(exc))
+    except (ConnectorDisabled, CredentialsError) as exc:
+        db.session.rollback()
+        _status(channel, ChannelStatus.ERROR.value, str(exc))
+        outcome = PollOutcome("error", outcome.stored, outcome.pages, str(exc))
+    except (PermissionDenied, ConnectorError) as exc:
+        db.session.rollback()
+        _back_off(channel, now)
+        _status(channel, ChannelStatus.ERROR.value, f"{type(exc).__name__}: {exc}")
+        outcome = PollOutcome("error", outcome.stored, outcome.pages, str(exc))
+    except Exception as exc:  # a bug or a database failure must not kill the scheduler
+        db.session.rollback()
+        log.exception("poll of channel %s failed", channel_id)
+        channel = db.session.get(Channel, channel_id)
+        if channel is None:
+            return PollOutcome("error", detail=str(exc))
+        _back_off(channel, now)
+        _status(channel, ChannelStatus.ERROR.value, f"internal error: {type(exc).__name__}")
+        outcome = PollOutcome("error", outcome.stored, outcome.pages, str(exc))
+    else:
+        channel.last_success_at = now
+        channel.backoff_attempts = 0
+        channel.rate_limited_until = None
+        _status(channel, ChannelStatus.OK.value, None)
+    db.session.commit()
+    if outcome.state != "ok":
+        log.warning("channel %s poll: %s (%s)", channel_id, outcome.state, outcome.detail)
+    return outcome
+
+
+def _back_off(channel: Channel, now: datetime) -> None:
+    # Failing platforms are retried later and later, never in a busy loop.
+    channel.rate_limited_until = now + timedelta(seconds=backoff_seconds(channel.backoff_attempts))
+    channel.backoff_attempts = (channel.backoff_attempts or 0) + 1

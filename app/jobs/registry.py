@@ -1,0 +1,178 @@
+"""The declared jobs, with stable ids, and the scheduler that runs them.
+
+Static jobs are listed in ``JOBS``. Each channel gets its own poll job, ``poll:<id>``, at its
+own interval (``max_instances=1``, ``coalesce=True``); the ``channels.sync`` job keeps those in
+step with the channels table. Every job runs inside an app context.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+
+from app.extensions import db
+
+log = logging.getLogger("care.scheduler")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One declared job."""
+
+    id: str
+    func: Callable[..., Any]
+    seconds: int
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    doc: str = ""
+
+
+def _sync_channels(scheduler: Any, app: Flask) -> None:
+    from app.models import Channel
+
+    wanted = {c.id: c.poll_interval for c in db.session.scalars(
+        db.select(Channel).where(Channel.enabled.is_(True)))}
+    present = {job.id: job for job in scheduler.get_jobs() if job.id.startswith("poll:")}
+    for job_id, job in present.items():
+        channel_id = int(job_id.split(":", 1)[1])
+        interval = wanted.get(channel_id)
+        if interval is None:
+            job.remove()
+        elif job.trigger.interval.total_seconds() != interval:
+            job.reschedule(IntervalTrigger(seconds=interval))
+    for channel_id, interval in wanted.items():
+        if f"poll:{channel_id}" not in present:
+            scheduler.add_job(_in_context(app, _poll), IntervalTrigger(seconds=interval),
+                              id=f"poll:{channel_id}", kwargs={"channel_id": channel_id},
+                              max_instances=1, coalesce=True, replace_existing=True,
+                              next_run_time=_soon())
+
+
+def _poll(channel_id: int) -> None:
+    from app.jobs.poll import poll_channel
+
+    poll_channel(channel_id)
+
+
+def _reconcile_outbox() -> None:
+    from app.outbox.services import reconcile_unknown
+
+    reconcile_unknown()
+
+
+def _escalate_tickets() -> None:
+    from app.tickets.services import escalate_due
+
+    escalate_due()
+
+
+def _soon() -> Any:
+    from datetime import datetime, timedelta
+
+    return datetime.now().astimezone() + timedelta(seconds=1)
+
+
+#: The declared list. The ids are stable: they appear in logs and in the scheduler's store.
+JOBS: list[JobSpec] = [
+    JobSpec("outbox.reconcile", _reconcile_outbox, 30,
+            doc="settle replies whose send timed out by reading the platform back"),
+    JobSpec("tickets.escalate", _escalate_tickets, 300,
+            doc="escalate tickets left unresolved (7 days private, 3 days professional)"),
+]
+
+
+def _in_context(app: Flask, func: Callable[..., Any]) -> Callable[..., Any]:
+    def run(**kwargs: Any) -> Any:
+        with app.app_context():
+            try:
+                return func(**kwargs)
+            except Exception:
+                log.exception("job %s failed", getattr(func, "__name__", func))
+                db.session.rollback()
+                return None
+            finally:
+                db.session.remove()
+
+    run.__name__ = getattr(func, "__name__", "job")
+    return run
+
+
+def build_scheduler(app: Flask) -> BackgroundScheduler:
+    """A scheduler with every declared job and the channel sync job (not started)."""
+    scheduler = BackgroundScheduler(timezone="UTC", job_defaults={
+        "max_instances": 1, "coalesce": True, "misfire_grace_time": 30})
+    for spec in JOBS:
+        scheduler.add_job(_in_context(app, spec.func), IntervalTrigger(seconds=spec.seconds),
+                          id=spec.id, kwargs=spec.kwargs, replace_existing=True)
+    scheduler.add_job(_in_context(app, lambda: _sync_channels(scheduler, app)),
+                      IntervalTrigger(seconds=15), id="channels.sync", replace_existing=True,
+                      next_run_time=_soon())
+    return scheduler
+
+
+class SchedulerRunner:
+    """Holds the lock, runs the scheduler, and stands by while another process holds it."""
+
+    def __init__(self, app: Flask, retry_seconds: float = 10.0) -> None:
+        from app.jobs.locks import lock_for
+
+        self.app = app
+        with app.app_context():
+            self.lock = lock_for(app.config, db.engine, app.instance_path)
+        self.retry_seconds = retry_seconds
+        self.scheduler: BackgroundScheduler | None = None
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        """Block: wait for the lock, run the jobs while it is held, until stop()."""
+        announced = False
+        while not self._stop.is_set():
+            if self.scheduler is None:
+                if self.lock.acquire():
+                    log.info("scheduler lock acquired; starting jobs")
+                    self.scheduler = build_scheduler(self.app)
+                    self.scheduler.start()
+                elif not announced:
+                    log.warning("another scheduler holds the lock; standing by")
+                    announced = True
+            elif not self.lock.refresh():
+                log.error("scheduler lock lost; stopping jobs")
+                self.scheduler.shutdown(wait=False)
+                self.scheduler = None
+            self._stop.wait(self.retry_seconds)
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+            self.scheduler = None
+            self.lock.release()
+
+    def start_in_thread(self) -> threading.Thread:
+        """Run in a daemon thread (the single-process demo)."""
+        thread = threading.Thread(target=self.run, name="care-scheduler", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        """Ask run() to return."""
+        self._stop.set()
+
+    @property
+    def running(self) -> bool:
+        """Whether this process currently runs the jobs."""
+        return self.scheduler is not None
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
+    """Poll a condition (tests and the CLI use it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()

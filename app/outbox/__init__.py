@@ -1,0 +1,1 @@
+"""The outbox: every reply is stored before it is sent, and sent exactly once."""

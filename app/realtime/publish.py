@@ -1,0 +1,98 @@
+"""The one place that emits to browsers.
+
+``publish()`` records the event in the caller's transaction and emits it only after that
+transaction commits: a browser never hears of a change that was rolled back, and a browser
+that was disconnected at that moment catches up from the event log by sequence number.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from app.extensions import db, socketio
+from app.models import RealtimeEvent
+
+log = logging.getLogger("care.realtime")
+
+_PENDING_KEY = "care_pending_events"
+
+#: Rooms a browser can be in; every room join is checked against the user's role.
+INBOX_ROOM = "inbox"
+
+
+def thread_room(thread_id: int) -> str:
+    """The room of one thread page (presence, typing, soft locks)."""
+    return f"thread:{thread_id}"
+
+
+def publish(name: str, payload: dict[str, Any], room: str = INBOX_ROOM) -> RealtimeEvent:
+    """Record an event in the current transaction; it is emitted once the transaction commits."""
+    record = RealtimeEvent(name=name, room=room, payload=payload)
+    db.session.add(record)
+    db.session.flush()  # assigns the sequence number
+    # The wire form is taken now: after the commit the record's attributes are expired and
+    # no SQL may run inside the after_commit hook.
+    pending: list[dict[str, Any]] = db.session.info.setdefault(_PENDING_KEY, [])
+    pending.append(_wire(record))
+    return record
+
+
+def publish_many(events: list[tuple[str, dict[str, Any], str]]) -> None:
+    """Record several events with one flush (ingest publishes one or two per message)."""
+    if not events:
+        return
+    records = [RealtimeEvent(name=n, room=r, payload=p) for n, p, r in events]
+    db.session.add_all(records)
+    db.session.flush()
+    pending: list[dict[str, Any]] = db.session.info.setdefault(_PENDING_KEY, [])
+    pending.extend(_wire(r) for r in records)
+
+
+def emit_now(name: str, payload: dict[str, Any], room: str) -> None:
+    """Emit an ephemeral event (presence, typing) that is not worth logging."""
+    socketio.emit(name, payload, to=room)
+
+
+def _wire(data: RealtimeEvent) -> dict[str, Any]:
+    return {"seq": data.id, "name": data.name, "room": data.room, "payload": data.payload,
+            "at": data.created_at.isoformat() if data.created_at else None}
+
+
+def serialise(record: RealtimeEvent) -> dict[str, Any]:
+    """The wire form of a logged event."""
+    return _wire(record)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _emit_committed(session: Session) -> None:
+    pending: list[dict[str, Any]] = session.info.pop(_PENDING_KEY, [])
+    for wire in pending:
+        try:
+            socketio.emit("event", wire, to=wire["room"])
+        except Exception:  # a broken queue must not undo a committed change
+            log.exception("could not emit %s #%s", wire["name"], wire["seq"])
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _drop_rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+def events_since(seq: int, rooms: list[str], limit: int = 500) -> tuple[list[dict[str, Any]], bool]:
+    """Logged events after ``seq`` in the given rooms; the flag says the gap was too long."""
+    rows = list(db.session.scalars(
+        db.select(RealtimeEvent)
+        .where(RealtimeEvent.id > seq, RealtimeEvent.room.in_(rooms))
+        .order_by(RealtimeEvent.id)
+        .limit(limit + 1)
+    ))
+    return [_wire(r) for r in rows[:limit]], len(rows) > limit
+
+
+def last_seq() -> int:
+    """The newest sequence number, where a fresh page starts listening."""
+    return db.session.scalar(db.select(db.func.max(RealtimeEvent.id))) or 0

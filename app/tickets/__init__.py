@@ -1,0 +1,1 @@
+"""Tickets: a tracking number for the customer or a link to an external helpdesk."""

@@ -1,0 +1,42 @@
+"""The app's door to ``tone/``: one analyzer per brand configuration, plus priority."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from flask import current_app
+
+from tone import Analysis, Analyzer, PriorityWeights, ToneConfig, get_analyzer, priority
+
+
+@functools.lru_cache(maxsize=8)
+def _analyzer(extra_json: str, weights_json: str) -> tuple[Analyzer, PriorityWeights]:
+    extra = json.loads(extra_json)
+    weights = PriorityWeights.from_dict(json.loads(weights_json) or None)
+    if not extra:
+        return get_analyzer(), weights
+    return get_analyzer(ToneConfig.from_dict(extra)), weights
+
+
+def analyzer(brand_settings: dict[str, Any] | None = None) -> tuple[Analyzer, PriorityWeights]:
+    """The analyzer for the installation's settings and the brand's extra words."""
+    extra: dict[str, Any] = dict(current_app.config.get("TONE_EXTRA") or {})
+    if brand_settings and brand_settings.get("tone_extra"):
+        extra.update(brand_settings["tone_extra"])
+    weights = current_app.config.get("PRIORITY_WEIGHTS") or {}
+    return _analyzer(json.dumps(extra, sort_keys=True), json.dumps(weights, sort_keys=True))
+
+
+def analyse(text: str, brand_settings: dict[str, Any] | None = None) -> Analysis:
+    """Analyse one text with the configured analyzer."""
+    return analyzer(brand_settings)[0].analyse(text)
+
+
+def score_priority(analysis: Analysis, *, followers: int | None, segment: str,
+                   waited_seconds: float, brand_settings: dict[str, Any] | None = None) -> float:
+    """The 0..100 priority of an analysed message."""
+    weights = analyzer(brand_settings)[1]
+    return priority(analysis, followers=followers, segment=segment,
+                    waited_seconds=waited_seconds, weights=weights)
