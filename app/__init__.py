@@ -99,6 +99,9 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
         logger=False,
         engineio_logger=False,
     )
+    from app.realtime.presence import make_store
+
+    app.extensions["care_presence"] = make_store(values["REDIS_URL"] or None)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)

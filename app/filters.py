@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask
 from flask_babel import format_datetime, format_decimal, format_timedelta, get_locale
+from markupsafe import Markup
 
 from app.models import utcnow
 
@@ -24,6 +25,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["dt"] = lambda v, f="short": format_datetime(v, f) if v else ""
     app.jinja_env.filters["num"] = lambda v: format_decimal(v) if v is not None else ""
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["sla_info"] = sla_info
+    app.jinja_env.globals["live_seq"] = _live_seq
+    app.jinja_env.globals["sort_key"] = _sort_key
+    app.jinja_env.filters["highlight_pii"] = highlight_pii
     init_labels(app)
 
 
@@ -73,3 +78,59 @@ def init_labels(app: Flask) -> None:
     for kind in ("status", "role", "network", "segment", "category", "urgency", "send_state",
                  "channel_status", "token_state", "pii"):
         app.jinja_env.globals[f"{kind}_label"] = (lambda k: lambda v: label(k, v))(kind)
+
+
+def sla_info(thread: object) -> dict[str, str] | None:
+    """The SLA chip of a thread: time left to the first response (or resolution), coloured."""
+    from flask_babel import gettext as _
+
+    from app.models import OPEN_STATUSES
+    from app.sla.calendar import sla_state
+
+    status = getattr(thread, "status", None)
+    if status not in OPEN_STATUSES:
+        return None
+    answered = getattr(thread, "first_response_at", None) is not None
+    due = getattr(thread, "resolution_due" if answered else "first_response_due", None)
+    if due is None:
+        return None
+    now = utcnow()
+    state = sla_state(due, now)
+    left = due - now
+    if left.total_seconds() < 0:
+        label = _("late by %(t)s", t=format_timedelta(-left, threshold=1.0))
+    else:
+        label = format_timedelta(left, threshold=1.0)
+    title = (_("Resolution due %(t)s", t=format_datetime(due, "short")) if answered
+             else _("First response due %(t)s", t=format_datetime(due, "short")))
+    return {"state": state, "label": label, "title": title}
+
+
+def highlight_pii(text: str, spans: list[dict[str, object]] | None) -> Markup:
+    """Escape the text and wrap personal-data spans in <mark>, so agents see them at once."""
+    if not spans:
+        return Markup.escape(text)
+    parts: list[str] = []
+    position = 0
+    for span in sorted(spans, key=lambda s: int(s.get("start", 0))):  # type: ignore[arg-type]
+        start, end = int(span.get("start", 0)), int(span.get("end", 0))  # type: ignore[arg-type]
+        if start < position or end > len(text) or start >= end:
+            continue
+        parts.append(str(Markup.escape(text[position:start])))
+        kind = Markup.escape(label("pii", str(span.get("kind"))))
+        parts.append(f'<mark class="pii" title="{kind}">{Markup.escape(text[start:end])}</mark>')
+        position = end
+    parts.append(str(Markup.escape(text[position:])))
+    return Markup("".join(parts))
+
+
+def _live_seq() -> int:
+    from app.realtime.publish import last_seq
+
+    return last_seq()
+
+
+def _sort_key(thread: object, sort: str) -> str:
+    from app.inbox.queries import sort_key
+
+    return sort_key(thread, sort)  # type: ignore[arg-type]

@@ -15,6 +15,6 @@ def serve(app: Flask) -> None:
 
         # The jobs run in this process, behind the same lock a scheduler process would take.
         SchedulerRunner(app, retry_seconds=5).start_in_thread()
-    print(f"Care Console on http://{host}:{port}", flush=True)  # noqa: T201
+    print(f"Care Console on http://{host}:{port}", flush=True)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
                  log_output=False)

@@ -61,7 +61,12 @@ def run(lines: Iterable[str], out: TextIO, analyzer: Analyzer | None = None) -> 
         except Exception as exc:  # one bad message must not stop the stream
             result = {"line": number, "error": f"{type(exc).__name__}: {exc}"}
         errors += "error" in result
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        try:
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        except UnicodeEncodeError:
+            # A lone surrogate echoed from the input cannot be written as UTF-8; the
+            # ASCII-escaped form always can.
+            out.write(json.dumps(result) + "\n")
         out.flush()
     return errors
 

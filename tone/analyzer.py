@@ -6,7 +6,7 @@ import threading
 
 from tone import sentiment as _sentiment
 from tone.config import ToneConfig
-from tone.language import detect, shared_detector
+from tone.language import detect, shared_detectors
 from tone.lexicon import build_lexicon, load_json
 from tone.pii import PiiDetector
 from tone.rules import categorise, urgency_flags
@@ -29,7 +29,7 @@ class Analyzer:
         self.config = config or ToneConfig()
         self._lexicon = build_lexicon(self.config)
         self._pii = PiiDetector(self.config)
-        self._detector = shared_detector()
+        self._detectors = shared_detectors()
         self._emoji: dict[str, float] = {
             k: float(v) for k, v in load_json("common").get("emoji_polarity", {}).items()
         }
@@ -44,7 +44,7 @@ class Analyzer:
         head = cleaned[: min(self.config.max_text_chars, LANGUAGE_CHARS)]
         # Hint words are counted on the same window lingua sees.
         head_tokens = toks if len(cleaned) <= len(head) else tokens(head)
-        return detect(head, head_tokens, self._lexicon.hints, self._detector)
+        return detect(head, head_tokens, self._lexicon.hints, self._detectors)
 
     def analyse(self, text: str) -> Analysis:
         """Analyse one message; never raises on odd input (empty, HTML, huge, binary)."""

@@ -33,15 +33,19 @@ def run(texts: Sequence[str], passes: int = 5) -> dict[str, float]:
     for text in texts:
         analyzer.analyse(text)
     timings: list[int] = []
+    best = [2**63] * len(texts)
     clock = time.perf_counter_ns
     started = clock()
     for _ in range(passes):
-        for text in texts:
+        for i, text in enumerate(texts):
             t0 = clock()
             analyzer.analyse(text)
-            timings.append(clock() - t0)
+            elapsed = clock() - t0
+            timings.append(elapsed)
+            best[i] = min(best[i], elapsed)
     wall = (clock() - started) / 1e9
     timings.sort()
+    best.sort()
     return {
         "messages": float(len(timings)),
         "p50_ms": percentile(timings, 50) / 1e6,
@@ -49,6 +53,9 @@ def run(texts: Sequence[str], passes: int = 5) -> dict[str, float]:
         "mean_ms": statistics.fmean(timings) / 1e6,
         "max_ms": timings[-1] / 1e6,
         "messages_per_s": len(timings) / wall if wall else 0.0,
+        # Per-message best of the passes: the same figures with scheduler noise removed.
+        "best_p50_ms": percentile(best, 50) / 1e6,
+        "best_p99_ms": percentile(best, 99) / 1e6,
     }
 
 
@@ -65,7 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"({int(figures['messages'])} calls, after warm-up)\n"
         f"p50 {figures['p50_ms']:.3f} ms  p99 {figures['p99_ms']:.3f} ms  "
         f"mean {figures['mean_ms']:.3f} ms  max {figures['max_ms']:.3f} ms  "
-        f"{figures['messages_per_s']:.0f} messages/s  (target p99 <= {TARGET_P99_MS} ms)"
+        f"{figures['messages_per_s']:.0f} messages/s  (target p99 <= {TARGET_P99_MS} ms)\n"
+        f"best of {args.passes} passes per message: p50 {figures['best_p50_ms']:.3f} ms  "
+        f"p99 {figures['best_p99_ms']:.3f} ms"
     )
     if args.check and figures["p99_ms"] > TARGET_P99_MS:
         return 1

@@ -81,6 +81,9 @@ _POSTCODE_RE = re.compile(r"[ \t]*,?[ \t]*(\d{5}|\d{2}[ ]\d{3})(?![\w])")
 _CITY_RE = re.compile(r"[ \t]+([^\W\d_][\w’'\-]*)")
 
 
+_DIGIT_RE = re.compile(r"\d")
+
+
 def iban_valid(candidate: str) -> bool:
     """True when ``candidate`` (spaces allowed) is a well-formed IBAN with a valid mod-97."""
     compact = re.sub(r"[\s-]", "", candidate).upper()
@@ -164,8 +167,7 @@ class PiiDetector:
             if not any(span[0] < e and s < span[1] for s, e in taken):
                 taken.append(span)
 
-        has_digit = any(ch.isdigit() for ch in text)
-        if has_digit:
+        if _DIGIT_RE.search(text):
             for m in self._iban.finditer(text):
                 start, end = self._iban_bounds(text, m.start(), m.end())
                 if end:

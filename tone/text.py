@@ -67,6 +67,9 @@ def normalised(text: str) -> str:
     return " " + " ".join(tokens(text)) + " "
 
 
-def letter_count(text: str) -> int:
-    """Number of alphabetic characters (any script)."""
-    return sum(1 for ch in text if ch.isalpha())
+_TWO_LETTERS_RE = re.compile(r"[^\W\d_].*?[^\W\d_]", re.DOTALL)
+
+
+def has_two_letters(text: str) -> bool:
+    """True when ``text`` holds at least two letters (any script)."""
+    return _TWO_LETTERS_RE.search(text) is not None

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 
 class ReplyForm(FlaskForm):
     """The plain reply box (the full composer is the live inbox's)."""
 
-    body = TextAreaField(_l("Reply"), validators=[
+    body = TextAreaField(_l("Reply"), render_kw={"data-key": "r"}, validators=[
         DataRequired(_l("Write a reply first.")),
         Length(max=8000, message=_l("At most %(max)d characters.", max=8000))])
     private = BooleanField(_l("Send as a private message"))
@@ -24,3 +31,97 @@ class RetryForm(FlaskForm):
     """Retry a reply that failed."""
 
     submit = SubmitField(_l("Retry"))
+
+
+# --- working the inbox -------------------------------------------------------------------
+
+VERSION = [Regexp(r"^[0-9]{0,9}$")]
+
+
+class ThreadActionForm(FlaskForm):
+    """A one-button action on a thread (claim, close as abusive)."""
+
+    version = HiddenField(validators=VERSION)
+    submit = SubmitField(_l("Apply"))
+
+
+class AssignForm(FlaskForm):
+    """Give a thread to an agent (supervisors and admins); empty unassigns."""
+
+    assignee = SelectField(_l("Assign to"), choices=[], validate_choice=False)
+    version = HiddenField(validators=VERSION)
+    submit = SubmitField(_l("Assign"))
+
+
+class StatusForm(FlaskForm):
+    """Change the status of a thread."""
+
+    status = SelectField(_l("Status"), choices=[], validate_choice=False)
+    version = HiddenField(validators=VERSION)
+    submit = SubmitField(_l("Change status"))
+
+
+class MoveToPrivateForm(FlaskForm):
+    """Move the exchange to private: public acknowledgement, then the private message."""
+
+    body = TextAreaField(_l("Private message"), validators=[
+        Optional(), Length(max=8000, message=_l("At most %(max)d characters.", max=8000))])
+    idempotency_key = HiddenField(validators=[DataRequired(), Length(max=40)])
+    version = HiddenField(validators=VERSION)
+    submit = SubmitField(_l("Move to private"))
+
+
+class BulkForm(FlaskForm):
+    """An action on the threads ticked in the inbox list."""
+
+    action = SelectField(_l("With the selected threads"), choices=[], validate_choice=False)
+    assignee = SelectField(_l("Assign to"), choices=[], validate_choice=False)
+    next = HiddenField()
+    submit = SubmitField(_l("Apply"))
+
+
+class SavedViewForm(FlaskForm):
+    """Save the current inbox filters under a name."""
+
+    name = StringField(_l("View name"), validators=[
+        DataRequired(_l("Give the view a name.")),
+        Length(max=80, message=_l("At most %(max)d characters.", max=80))])
+    query = HiddenField(validators=[Length(max=1000)])
+    submit = SubmitField(_l("Save this view"))
+
+
+class DeleteForm(FlaskForm):
+    """A confirmation-free delete button (CSRF-protected)."""
+
+    submit = SubmitField(_l("Delete"))
+
+
+# --- tickets -----------------------------------------------------------------------------
+
+class CreateTicketForm(FlaskForm):
+    """Create a ticket with a tracking number for the thread."""
+
+    submit = SubmitField(_l("Create a ticket"))
+
+
+class ExternalTicketForm(FlaskForm):
+    """Link the thread to a reference of the external helpdesk."""
+
+    reference = StringField(_l("External reference"), validators=[
+        DataRequired(_l("Enter the helpdesk reference.")),
+        Length(max=120, message=_l("At most %(max)d characters.", max=120))])
+    submit = SubmitField(_l("Link"))
+
+
+class LinkTicketForm(FlaskForm):
+    """Attach the thread to an existing ticket of the same customer."""
+
+    ticket_id = SelectField(_l("Existing ticket"), choices=[], validate_choice=False)
+    submit = SubmitField(_l("Attach"))
+
+
+class TicketStatusForm(FlaskForm):
+    """Change the status of a ticket."""
+
+    status = SelectField(_l("Status"), choices=[], validate_choice=False)
+    submit = SubmitField(_l("Change status"))

@@ -1,21 +1,47 @@
-"""Read side of the inbox: filtered, keyset-paginated thread lists (no OFFSET)."""
+"""Read side of the inbox: filtered, keyset-paginated thread lists (no OFFSET).
+
+Every filter value comes from the query string and is validated: an unknown value falls
+back to "no filter" and is named in ``InboxFilters.errors`` for the page. Counts are
+bounded (``COUNT`` over a ``LIMIT``ed sub-select), never an unbounded scan per request.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, String, and_, cast, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import OPEN_STATUSES, Channel, Thread, ThreadStatus
+from app.models import (
+    OPEN_STATUSES,
+    AuditEvent,
+    Channel,
+    SavedView,
+    Thread,
+    ThreadStatus,
+    Ticket,
+    User,
+    utcnow,
+)
+from app.models.user import Role
+from tone.types import CATEGORIES, URGENCY_FLAGS
 
 SORTS = ("priority", "recent")
 STATUS_FILTERS = ("active", *[s.value for s in ThreadStatus], "all")
+LANGUAGE_FILTERS = ("fr", "en", "other")
+SENTIMENT_FILTERS = ("negative", "neutral", "positive")
+#: Polarity thresholds: below NEGATIVE_BELOW is negative, above POSITIVE_ABOVE positive.
+NEGATIVE_BELOW = -0.1
+POSITIVE_ABOVE = 0.1
+#: Counts stop at this many rows; the page shows "999+".
+COUNT_CAP = 1000
+CARE_ROLE_NAMES = (Role.AGENT.value, Role.SUPERVISOR.value, Role.ADMIN.value)
 
 
 class BadCursor(ValueError):
@@ -24,33 +50,91 @@ class BadCursor(ValueError):
 
 @dataclass(frozen=True)
 class InboxFilters:
-    """What the inbox shows; built from the query string by ``from_args``."""
+    """What the inbox shows; built from the query string by ``from_args``.
+
+    ``assignee`` is "" (anyone), "me", "none" (unassigned) or a user id as a string;
+    ``me`` is the id "me" stands for (the current user when parsed in a request).
+    """
 
     status: str = "active"
     channel_id: int | None = None
     sort: str = "priority"
+    category: str = ""
+    urgency: str = ""  # "", "any" or one flag
+    language: str = ""
+    sentiment: str = ""
+    assignee: str = ""
+    sla: str = ""  # "" or "breached"
+    me: int | None = None
     errors: tuple[str, ...] = field(default=())
 
     @classmethod
-    def from_args(cls, args: Any) -> InboxFilters:
+    def from_args(cls, args: Any, me: int | None = None) -> InboxFilters:
         """Parse query arguments; unknown values fall back to defaults and are reported."""
         errors: list[str] = []
-        status = args.get("status", "active")
-        if status not in STATUS_FILTERS:
-            errors.append("status")
-            status = "active"
-        sort = args.get("sort", "priority")
-        if sort not in SORTS:
-            errors.append("sort")
-            sort = "priority"
-        channel_raw = args.get("channel", "")
+
+        def pick(name: str, allowed: tuple[str, ...], default: str = "") -> str:
+            value = str(args.get(name, default) or default)
+            if value != default and value not in allowed:
+                errors.append(name)
+                return default
+            return value
+
+        status = pick("status", STATUS_FILTERS, "active")
+        sort = pick("sort", SORTS, "priority")
+        channel_raw = str(args.get("channel", "") or "")
         channel_id: int | None = None
         if channel_raw:
-            if channel_raw.isdigit():
+            if channel_raw.isdigit() and len(channel_raw) < 10:
                 channel_id = int(channel_raw)
             else:
                 errors.append("channel")
-        return cls(status=status, channel_id=channel_id, sort=sort, errors=tuple(errors))
+        category = pick("category", CATEGORIES)
+        urgency = pick("urgency", ("any", *URGENCY_FLAGS))
+        language = pick("language", LANGUAGE_FILTERS)
+        sentiment = pick("sentiment", SENTIMENT_FILTERS)
+        sla = pick("sla", ("breached",))
+        assignee = str(args.get("assignee", "") or "")
+        if assignee and assignee not in ("me", "none") and not (
+                assignee.isdigit() and len(assignee) < 10):
+            errors.append("assignee")
+            assignee = ""
+        if me is None:
+            me = _current_user_id()
+        return cls(status=status, channel_id=channel_id, sort=sort, category=category,
+                   urgency=urgency, language=language, sentiment=sentiment,
+                   assignee=assignee, sla=sla, me=me, errors=tuple(errors))
+
+    def to_args(self, **override: Any) -> dict[str, str]:
+        """The non-default filters as query arguments (for links and saved views)."""
+        values = {
+            "status": self.status if self.status != "active" else "",
+            "channel": str(self.channel_id) if self.channel_id is not None else "",
+            "sort": self.sort if self.sort != "priority" else "",
+            "category": self.category, "urgency": self.urgency, "language": self.language,
+            "sentiment": self.sentiment, "assignee": self.assignee, "sla": self.sla,
+        }
+        values.update({k: str(v) for k, v in override.items() if v is not None})
+        return {k: v for k, v in values.items() if v}
+
+    def to_query(self) -> str:
+        """The filters as a canonical query string (what a saved view stores)."""
+        return urlencode(self.to_args())
+
+    def with_status(self, status: str) -> InboxFilters:
+        """The same filters on another status (for the per-status counts)."""
+        return replace(self, status=status)
+
+
+def _current_user_id() -> int | None:
+    try:
+        from flask_login import current_user
+
+        if current_user and current_user.is_authenticated:
+            return int(current_user.id)
+    except (RuntimeError, AttributeError):  # outside a request
+        return None
+    return None
 
 
 def encode_cursor(thread: Thread, sort: str) -> str:
@@ -74,6 +158,11 @@ def decode_cursor(token: str, sort: str) -> tuple[Any, int]:
         raise BadCursor(str(exc)) from exc
 
 
+def _urgency_text() -> Any:
+    # JSON lists compare differently per backend; their text form is the same everywhere.
+    return cast(Thread.urgency, String)
+
+
 def _filtered(filters: InboxFilters) -> Select[tuple[Thread]]:
     stmt = select(Thread)
     if filters.status == "active":
@@ -82,6 +171,35 @@ def _filtered(filters: InboxFilters) -> Select[tuple[Thread]]:
         stmt = stmt.where(Thread.status == filters.status)
     if filters.channel_id is not None:
         stmt = stmt.where(Thread.channel_id == filters.channel_id)
+    if filters.category:
+        stmt = stmt.where(Thread.category == filters.category)
+    if filters.urgency == "any":
+        stmt = stmt.where(Thread.urgency.is_not(None),
+                          _urgency_text().not_in(["[]", "null", ""]))
+    elif filters.urgency:
+        stmt = stmt.where(_urgency_text().like(f'%"{filters.urgency}"%'))
+    if filters.language == "other":
+        stmt = stmt.where(or_(Thread.language.is_(None), Thread.language.not_in(["fr", "en"])))
+    elif filters.language:
+        stmt = stmt.where(Thread.language == filters.language)
+    if filters.sentiment == "negative":
+        stmt = stmt.where(Thread.sentiment < NEGATIVE_BELOW)
+    elif filters.sentiment == "positive":
+        stmt = stmt.where(Thread.sentiment > POSITIVE_ABOVE)
+    elif filters.sentiment == "neutral":
+        stmt = stmt.where(Thread.sentiment.between(NEGATIVE_BELOW, POSITIVE_ABOVE))
+    if filters.assignee == "none":
+        stmt = stmt.where(Thread.assignee_id.is_(None))
+    elif filters.assignee == "me":
+        stmt = stmt.where(Thread.assignee_id == (filters.me if filters.me is not None else -1))
+    elif filters.assignee:
+        stmt = stmt.where(Thread.assignee_id == int(filters.assignee))
+    if filters.sla == "breached":
+        now = utcnow()
+        stmt = stmt.where(or_(
+            and_(Thread.first_response_due < now, Thread.first_response_at.is_(None)),
+            and_(Thread.resolution_due < now, Thread.resolved_at.is_(None)),
+        ))
     return stmt
 
 
@@ -106,9 +224,39 @@ def list_threads(
     return rows[:limit], next_cursor
 
 
+def bounded_count(filters: InboxFilters, cap: int = COUNT_CAP) -> int:
+    """How many threads match, counting at most ``cap`` rows (a LIMITed sub-select)."""
+    inner = _filtered(filters).with_only_columns(Thread.id).limit(cap).subquery()
+    return int(db.session.scalar(select(func.count()).select_from(inner)) or 0)
+
+
+def status_counts(filters: InboxFilters, cap: int = COUNT_CAP) -> dict[str, int]:
+    """Bounded counts per status filter, under the other current filters."""
+    return {status: bounded_count(filters.with_status(status), cap)
+            for status in ("active", *[s.value for s in ThreadStatus])}
+
+
+def format_count(count: int, cap: int = COUNT_CAP) -> str:
+    """A bounded count for the page: the cap reads "999+"."""
+    return f"{cap - 1}+" if count >= cap else str(count)
+
+
 def channels() -> list[Channel]:
     """Channels for the filter menu."""
     return list(db.session.scalars(select(Channel).order_by(Channel.name)))
+
+
+def care_users() -> list[User]:
+    """Active users who can be given threads (agents, supervisors, admins)."""
+    return list(db.session.scalars(
+        select(User).where(User.active.is_(True), User.role.in_(CARE_ROLE_NAMES))
+        .order_by(User.name)))
+
+
+def saved_views(user_id: int) -> list[SavedView]:
+    """A user's saved views, by name."""
+    return list(db.session.scalars(
+        select(SavedView).where(SavedView.user_id == user_id).order_by(SavedView.name)))
 
 
 def author_history(thread: Thread, limit: int = 20) -> list[Thread]:
@@ -120,3 +268,37 @@ def author_history(thread: Thread, limit: int = 20) -> list[Thread]:
         .limit(limit)
     )
     return list(db.session.scalars(stmt))
+
+
+def author_tickets(author_id: int, limit: int = 20) -> list[Ticket]:
+    """Tickets gathering threads of this author, newest first."""
+    ids = select(Thread.ticket_id).where(Thread.author_id == author_id,
+                                         Thread.ticket_id.is_not(None))
+    return list(db.session.scalars(
+        select(Ticket).where(Ticket.id.in_(ids))
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)))
+
+
+def thread_audit(thread: Thread, limit: int = 30) -> list[AuditEvent]:
+    """The thread's audit events (and its ticket's), newest first, bounded."""
+    condition = and_(AuditEvent.object_type == "thread", AuditEvent.object_id == thread.id)
+    if thread.ticket_id is not None:
+        condition = or_(condition, and_(AuditEvent.object_type == "ticket",
+                                        AuditEvent.object_id == thread.ticket_id))
+    return list(db.session.scalars(
+        select(AuditEvent).where(condition).options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)))
+
+
+def thread_if_matches(thread_id: int, filters: InboxFilters) -> Thread | None:
+    """The thread when it fits the inbox's filters (the live inbox asks per row)."""
+    stmt = _filtered(filters).where(Thread.id == thread_id).options(
+        joinedload(Thread.author), joinedload(Thread.channel), joinedload(Thread.assignee))
+    return db.session.scalars(stmt).unique().first()
+
+
+def sort_key(thread: Thread, sort: str) -> str:
+    """A string that sorts like the inbox (descending), for placing a live row."""
+    if sort == "priority":
+        return f"{thread.priority:012.6f}:{thread.id:012d}"
+    return f"{thread.last_message_at.isoformat()}:{thread.id:012d}"

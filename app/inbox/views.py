@@ -13,7 +13,10 @@ from app.inbox import bp, queries
 from app.inbox.forms import ReplyForm, RetryForm
 from app.models import Message, Role, Thread
 from app.outbox import services as outbox
+from app.outbox.composer import check_draft
 from app.outbox.services import SendRefused, new_idempotency_key
+from app.realtime import presence
+from app.realtime.events import broadcast_presence
 from app.security import ALL_ROLES, CARE_ROLES, roles
 
 
@@ -84,6 +87,10 @@ def reply(thread_id: int) -> Any:
     form = ReplyForm()
     if not form.validate_on_submit():
         return _render_thread(item, form, 400)
+    holder = presence.store().holder(item.id)
+    if holder and holder["user_id"] != current_user.id:
+        # Two agents never answer the same thread by accident: take over first.
+        return _render_thread(item, form, 409, refusal=SendRefused("locked", holder))
     try:
         message = outbox.queue_reply(
             current_user._get_current_object(), item, form.body.data,
@@ -95,7 +102,52 @@ def reply(thread_id: int) -> Any:
         return _render_thread(_load_thread(thread_id), form, 409 if exc.code == "stale" else 400,
                               refusal=exc)
     outbox.deliver(message)
+    # The lock ends when the reply is sent.
+    if presence.store().unlock(thread_id, current_user.id):
+        broadcast_presence(thread_id)
+    if request.accept_mimetypes.best == "application/json":
+        return {"ok": True, "message_id": message.id, "send_state": message.send_state}
     return redirect(url_for("inbox.thread", thread_id=thread_id, _anchor=f"m{message.id}"))
+
+
+@bp.route("/inbox/rows/<int:thread_id>")
+@roles(CARE_ROLES)
+def row(thread_id: int) -> Any:
+    """One inbox row for the live inbox; 204 when the thread no longer fits the filters."""
+    filters = queries.InboxFilters.from_args(request.args)
+    item = queries.thread_if_matches(thread_id, filters)
+    if item is None:
+        return "", 204
+    html = render_template("inbox/_row.html", t=item, row_sort=filters.sort)
+    return html, 200, {"X-Sort-Key": queries.sort_key(item, filters.sort)}
+
+
+@bp.route("/inbox/threads/<int:thread_id>/messages/<int:message_id>")
+@roles(CARE_ROLES)
+def message_fragment(thread_id: int, message_id: int) -> Any:
+    """One message of a thread, for the live thread page."""
+    message = db.session.get(Message, message_id)
+    if message is None or message.thread_id != thread_id:
+        abort(404)
+    return render_template("inbox/_message.html", m=message, thread=message.thread,
+                           retry_form=RetryForm())
+
+
+@bp.route("/inbox/threads/<int:thread_id>/check", methods=["POST"])
+@roles(CARE_ROLES)
+def check(thread_id: int) -> Any:
+    """The composer's live check: final text, length left, personal data spans."""
+    item = _load_thread(thread_id)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("body", ""), str):
+        return {"error": "body must be a string"}, 400
+    body = data.get("body", "")[:20000]
+    private = bool(data.get("private"))
+    result = check_draft(item.channel.network, body, handle=item.author.handle,
+                         signature=current_user.display_signature, public=not private)
+    return {"text": result.text, "length": result.length, "limit": result.limit,
+            "remaining": result.remaining, "too_long": result.too_long, "pii": result.pii,
+            "version": item.version}
 
 
 @bp.route("/inbox/messages/<int:message_id>/retry", methods=["POST"])

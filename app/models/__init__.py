@@ -3,6 +3,7 @@
 from app.models.audit import AuditEvent
 from app.models.author import Author, Segment
 from app.models.brand import Brand, Channel, ChannelStatus
+from app.models.canned import CannedReply
 from app.models.event import RealtimeEvent
 from app.models.thread import (
     OPEN_STATUSES,
@@ -16,18 +17,21 @@ from app.models.thread import (
 from app.models.ticket import Ticket, TicketStatus
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import Role, User
+from app.models.view import SavedView
 
 __all__ = [
     "OPEN_STATUSES",
     "AuditEvent",
     "Author",
     "Brand",
+    "CannedReply",
     "Channel",
     "ChannelStatus",
     "Direction",
     "Message",
     "RealtimeEvent",
     "Role",
+    "SavedView",
     "Segment",
     "SendState",
     "Thread",

@@ -74,6 +74,10 @@ class Thread(db.Model):
         Index("ix_threads_channel_status", "channel_id", "status", "priority", "id"),
         Index("ix_threads_assignee_status", "assignee_id", "status"),
         Index("ix_threads_first_response_due", "status", "first_response_due"),
+        # Inbox filters (category, language, SLA breached on resolution).
+        Index("ix_threads_category_status", "category", "status"),
+        Index("ix_threads_language_status", "language", "status"),
+        Index("ix_threads_resolution_due", "status", "resolution_due"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,9 +10,11 @@ from typing import Any
 from flask import request
 from flask_login import current_user
 
+from app.audit import record
 from app.extensions import db, socketio
 from app.models import Thread
-from app.realtime.publish import INBOX_ROOM, events_since, last_seq, thread_room
+from app.realtime import presence
+from app.realtime.publish import INBOX_ROOM, emit_now, events_since, last_seq, thread_room
 from app.security import CARE_ROLES
 
 log = logging.getLogger("care.realtime")
@@ -82,16 +84,121 @@ def _int(data: dict[str, Any], key: str) -> int:
 
 @socket_event("join", CARE_ROLES)
 def on_join(data: dict[str, Any]) -> dict[str, Any]:
-    """Join the inbox or a thread room; answers the current sequence number."""
+    """Join the inbox or a thread room; answers the current sequence number and presence."""
     from flask_socketio import join_room
 
     room = data.get("room")
     if not isinstance(room, str) or not room_allowed(room, current_user.role):
         raise EventError("room_not_allowed")
-    if room.startswith("thread:") and db.session.get(Thread, int(room[7:])) is None:
+    answer: dict[str, Any] = {"room": room}
+    if room.startswith("thread:"):
+        thread_id = int(room[7:])
+        if db.session.get(Thread, thread_id) is None:
+            raise EventError("thread_not_found")
+        join_room(room)
+        presence.store().add_viewer(thread_id, request.sid, current_user.id,
+                                    current_user.name)
+        answer["presence"] = broadcast_presence(thread_id)
+    else:
+        join_room(room)
+        answer["locks"] = {}
+    answer["seq"] = last_seq()
+    return answer
+
+
+def _thread_id(data: dict[str, Any]) -> int:
+    thread_id = _int(data, "thread_id")
+    if db.session.get(Thread, thread_id) is None:
         raise EventError("thread_not_found")
-    join_room(room)
-    return {"room": room, "seq": last_seq()}
+    return thread_id
+
+
+def presence_of(thread_id: int) -> dict[str, Any]:
+    """Viewers and reply lock of a thread, as sent to browsers."""
+    store = presence.store()
+    holder = store.holder(thread_id)
+    return {"thread_id": thread_id, "viewers": store.viewers(thread_id),
+            "lock": {"user_id": holder["user_id"], "name": holder["name"]} if holder else None}
+
+
+def broadcast_presence(thread_id: int) -> dict[str, Any]:
+    """Tell the thread page and the inbox who is there and who is replying."""
+    state = presence_of(thread_id)
+    emit_now("presence", state, thread_room(thread_id))
+    emit_now("presence", state, INBOX_ROOM)
+    return state
+
+
+@socket_event("leave", CARE_ROLES)
+def on_leave(data: dict[str, Any]) -> dict[str, Any]:
+    """The tab left a thread page."""
+    from flask_socketio import leave_room
+
+    thread_id = _int(data, "thread_id")
+    leave_room(thread_room(thread_id))
+    presence.store().remove_viewer(thread_id, request.sid)
+    broadcast_presence(thread_id)
+    return {}
+
+
+@socket_event("typing", CARE_ROLES)
+def on_typing(data: dict[str, Any]) -> dict[str, Any]:
+    """Someone types in the composer: the others see it live."""
+    thread_id = _thread_id(data)
+    emit_now("typing", {"thread_id": thread_id, "user_id": current_user.id,
+                        "name": current_user.name}, thread_room(thread_id))
+    return {}
+
+
+@socket_event("lock", CARE_ROLES)
+def on_lock(data: dict[str, Any]) -> dict[str, Any]:
+    """Starting a reply takes the soft lock; refused while another agent holds it."""
+    thread_id = _thread_id(data)
+    taken, holder = presence.store().lock(thread_id, current_user.id, current_user.name,
+                                          request.sid)
+    if not taken:
+        return {"locked": False, "holder": {"user_id": holder["user_id"],
+                                            "name": holder["name"]} if holder else None}
+    broadcast_presence(thread_id)
+    return {"locked": True}
+
+
+@socket_event("takeover", CARE_ROLES)
+def on_takeover(data: dict[str, Any]) -> dict[str, Any]:
+    """Take the lock from another agent, who is told at once."""
+    thread_id = _thread_id(data)
+    _taken, previous = presence.store().lock(thread_id, current_user.id, current_user.name,
+                                             request.sid, force=True)
+    if previous and previous["user_id"] != current_user.id:
+        record(current_user._get_current_object(), "take_over", "thread", thread_id,
+               previous_user_id=previous["user_id"], previous_name=previous["name"])
+        db.session.commit()
+        emit_now("lock.taken", {"thread_id": thread_id,
+                                "by": {"user_id": current_user.id, "name": current_user.name},
+                                "previous": {"user_id": previous["user_id"],
+                                             "name": previous["name"]}},
+                 thread_room(thread_id))
+    broadcast_presence(thread_id)
+    return {"locked": True}
+
+
+@socket_event("unlock", CARE_ROLES)
+def on_unlock(data: dict[str, Any]) -> dict[str, Any]:
+    """The draft was abandoned: release the lock."""
+    thread_id = _thread_id(data)
+    if presence.store().unlock(thread_id, current_user.id):
+        broadcast_presence(thread_id)
+    return {}
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_args: Any) -> None:
+    """The browser went away: it no longer views or locks anything."""
+    try:
+        for thread_id in presence.store().drop_sid(request.sid):
+            broadcast_presence(thread_id)
+    except Exception:  # a presence failure must not break the disconnect
+        log.exception("presence cleanup failed")
 
 
 @socket_event("catch_up", CARE_ROLES)

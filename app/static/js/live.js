@@ -1,0 +1,111 @@
+/* Care Console — the live connection shared by the inbox and thread pages.
+ * One socket per tab. Every logged event carries a sequence number; after a reconnect the
+ * page asks for what it missed since the last one it applied, so no update is lost. */
+(function () {
+  "use strict";
+  const body = document.body;
+  const handlers = {};
+  let socket = null;
+  let seq = parseInt(body.dataset.seq || "0", 10);
+  let rooms = [];
+
+  function fire(name, payload) {
+    (handlers[name] || []).forEach(function (fn) {
+      try { fn(payload); } catch (err) { console.error("live handler", name, err); }
+    });
+  }
+
+  function apply(event) {
+    if (event.seq <= seq) { return; }  // already applied (a catch-up can overlap live events)
+    seq = event.seq;
+    fire(event.name, event.payload);
+  }
+
+  function setStatus(state) {
+    const el = document.getElementById("live-status");
+    if (!el) { return; }
+    el.dataset.state = state;
+    el.textContent = el.dataset[state] || state;
+  }
+
+  function ask(name, data) {
+    return new Promise(function (resolve) {
+      if (!socket || !socket.connected) { resolve({ ok: false, error: "offline" }); return; }
+      socket.timeout(5000).emit(name, data, function (err, answer) {
+        resolve(err ? { ok: false, error: "timeout" } : answer);
+      });
+    });
+  }
+
+  async function joinAndCatchUp() {
+    for (const room of rooms) {
+      const answer = await ask("join", { room: room });
+      if (!answer || !answer.ok) { console.warn("join refused", room, answer && answer.error); }
+      if (answer && answer.presence) { fire("presence", answer.presence); }
+    }
+    const missed = await ask("catch_up", { since: seq, rooms: rooms });
+    if (missed && missed.ok) {
+      if (missed.reload) { window.location.reload(); return; }
+      missed.events.forEach(apply);
+    }
+    setStatus("live");
+    fire("connected", {});
+  }
+
+  function start(wanted) {
+    rooms = wanted;
+    // Same origin only: the server refuses sockets from any other origin.
+    socket = window.io({ transports: ["websocket", "polling"] });
+    socket.on("connect", joinAndCatchUp);
+    socket.on("disconnect", function () { setStatus("offline"); });
+    socket.on("connect_error", function () { setStatus("offline"); });
+    socket.on("event", apply);
+    ["presence", "typing", "lock.taken"].forEach(function (name) {
+      socket.on(name, function (payload) { fire(name, payload); });
+    });
+  }
+
+  function csrf() {
+    const meta = document.querySelector("meta[name=csrf-token]");
+    return meta ? meta.content : "";
+  }
+
+  function t(template, values) {
+    return template.replace(/%\((\w+)\)[sd]/g, function (_m, key) {
+      return values[key] !== undefined ? values[key] : "";
+    });
+  }
+
+  // Keyboard: any element with data-key="x" is activated by the key x (outside text fields).
+  function onKey(event) {
+    const target = event.target;
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) {
+      if (event.key === "Escape") { target.blur(); }
+      return;
+    }
+    if (event.key === "?") { toggleHelp(); event.preventDefault(); return; }
+    if (event.key === "Escape") { toggleHelp(false); return; }
+    fire("key", event);
+    if (event.defaultPrevented) { return; }
+    const el = document.querySelector('[data-key="' + CSS.escape(event.key) + '"]');
+    if (el) {
+      event.preventDefault();
+      if (el.tagName === "TEXTAREA" || el.tagName === "INPUT") { el.focus(); } else { el.click(); }
+    }
+  }
+
+  function toggleHelp(force) {
+    const help = document.getElementById("key-help");
+    if (!help) { return; }
+    const show = force === undefined ? help.hidden : force;
+    help.hidden = !show;
+  }
+
+  document.addEventListener("keydown", onKey);
+  window.CareLive = {
+    on: function (name, fn) { (handlers[name] = handlers[name] || []).push(fn); },
+    start: start, ask: ask, csrf: csrf, t: t,
+    get seq() { return seq; },
+  };
+})();
