@@ -109,8 +109,10 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     from app import errors, filters, security
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
+    from app.canned import bp as canned_bp
     from app.channels import bp as channels_bp
     from app.inbox import bp as inbox_bp
+    from app.tickets import bp as tickets_bp
 
     security.init_app(app)
     errors.init_app(app)
@@ -119,6 +121,8 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(channels_bp)
+    app.register_blueprint(tickets_bp)
+    app.register_blueprint(canned_bp)
 
     from app import cli
     from app.realtime import events as _socket_events  # noqa: F401  (registers handlers)

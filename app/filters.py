@@ -58,6 +58,8 @@ def _labels() -> dict[str, dict[str, str]]:
                            "error": _("Error"), "disabled": _("Disabled")},
         "token_state": {"ok": _("Valid"), "missing": _("Missing"),
                         "needs_reconnection": _("Expired or refused")},
+        "band": {"urgent": _("Urgent"), "high": _("High"), "normal": _("Normal"),
+                 "low": _("Low")},
         "pii": {"email": _("e-mail"), "phone": _("phone number"), "iban": _("IBAN"),
                 "card": _("card number"), "order": _("order number"),
                 "tracking": _("tracking number"), "address": _("postal address")},
@@ -76,7 +78,7 @@ def label(kind: str, value: str | None) -> str:
 def init_labels(app: Flask) -> None:
     """Expose one ``<kind>_label`` global per kind of enumerated value."""
     for kind in ("status", "role", "network", "segment", "category", "urgency", "send_state",
-                 "channel_status", "token_state", "pii"):
+                 "channel_status", "token_state", "pii", "band"):
         app.jinja_env.globals[f"{kind}_label"] = (lambda k: lambda v: label(k, v))(kind)
 
 

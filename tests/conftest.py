@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from app import create_app
-from app.extensions import db, limiter
+from app.extensions import db, limiter, socketio
 from app.models import Author, Brand, Channel, Message, Thread, User, utcnow
 from tests.helpers import (
     ARTIFACTS,
@@ -80,7 +80,7 @@ class IsolatedClient(FlaskClient):
     user, cached locale) and its database session.
     """
 
-    def open(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+    def open(self, *args: Any, **kwargs: Any) -> Any:
         with self.application.app_context():
             return super().open(*args, **kwargs)
 
@@ -91,6 +91,8 @@ def app(database_url: str) -> Iterator[Flask]:
     application = create_app(app_settings(database_url))
     application.config["WTF_CSRF_ENABLED"] = False
     application.test_client_class = IsolatedClient
+    # SocketIO is a module-level extension: another create_app() in a test rebinds it.
+    application.extensions["care_socketio_server"] = socketio.server
     with application.app_context():
         db.drop_all()
         db.create_all()
@@ -120,7 +122,15 @@ def _isolation(request: pytest.FixtureRequest) -> Iterator[None]:
     application: Flask = request.getfixturevalue("app")
     with application.app_context():
         limiter.reset()
+        application.extensions["care_presence"].clear()
+        socketio.server = application.extensions["care_socketio_server"]
         yield
+        # Flask-SocketIO's test client patches the server's packet senders for good; undo it
+        # so that real sockets (live server, browsers) in later tests are not swallowed.
+        server = socketio.server
+        for name in ("_send_packet", "_send_eio_packet"):
+            if server is not None and name in vars(server):
+                delattr(server, name)
         db.session.rollback()
         _clear_tables()
         db.session.remove()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.audit import record
 from app.auth.passwords import hash_password
 from app.extensions import db
-from app.models import Role, User
+from app.models import Brand, Role, User
 from app.models.user import new_session_token
 
 
@@ -49,3 +49,13 @@ def update_user(actor: User, user: User, *, role: str, active: bool) -> None:
 def list_users() -> list[User]:
     """All users, by name."""
     return list(db.session.scalars(db.select(User).order_by(User.name)))
+
+
+def save_brand_settings(actor: User, brand: Brand, values: dict[str, object]) -> None:
+    """Validate and store calendars, SLA targets and extra words (raises SettingsError)."""
+    from app.admin.brand_settings import build
+
+    new = build(dict(values))
+    brand.settings = {**(brand.settings or {}), **new}
+    record(actor, "brand_settings_changed", "brand", brand.id, keys=sorted(new))
+    db.session.commit()

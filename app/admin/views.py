@@ -65,3 +65,30 @@ def update_user(user_id: int) -> Any:
     else:
         flash(_("%(name)s is updated.", name=user.name), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/brand", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def brand_settings() -> Any:
+    """Business hours, SLA targets and extra triage words of the brand."""
+    from app.admin.brand_forms import BrandSettingsForm
+    from app.admin.brand_settings import SettingsError, current
+    from app.channels.services import default_brand
+
+    brand = default_brand()
+    form = BrandSettingsForm()
+    status = 200
+    if request.method == "GET":
+        form.process(data=current(brand.settings or {}))
+    elif form.validate_on_submit():
+        try:
+            services.save_brand_settings(current_user._get_current_object(), brand, form.data)
+        except SettingsError as exc:
+            form[exc.field].errors = [*form[exc.field].errors, str(exc)]
+            status = 400
+        else:
+            flash(_("Brand settings saved."), "success")
+            return redirect(url_for("admin.brand_settings"))
+    else:
+        status = 400
+    return render_template("admin/brand.html", form=form, brand=brand), status

@@ -138,3 +138,27 @@ CONVERSATIONS: list[dict[str, Any]] = [
         "status": "resolved",
     },
 ]
+
+#: Canned replies of the demo: (language, title, body); placeholders are filled per thread.
+CANNED: list[tuple[str, str, str]] = [
+    ("fr", "Colis en retard",
+     "Bonjour {first_name}, désolés pour ce retard. Nous contactons le vendeur et "
+     "revenons vers vous très vite. Votre numéro de suivi chez nous : {ticket}"),
+    ("fr", "Compte piraté — passer en privé",
+     "Bonjour {first_name}, nous sécurisons votre compte tout de suite. Ne partagez aucun "
+     "code ici : nous vous écrivons en message privé."),
+    ("fr", "Hameçonnage",
+     "Bonjour {first_name}, c'est une tentative d'arnaque : ne cliquez pas sur le lien et "
+     "ne donnez aucune coordonnée bancaire. Le paiement se fait toujours sur notre site."),
+    ("fr", "Remerciement",
+     "Merci beaucoup {first_name}, ravis que tout soit réglé ! Belle journée."),
+    ("en", "Late parcel",
+     "Hi {first_name}, sorry for the delay. We are contacting the seller and will get back "
+     "to you shortly. Your reference with us: {ticket}"),
+    ("en", "Hacked account — move to private",
+     "Hi {first_name}, we are securing your account right now. Please do not share any code "
+     "here: we are writing to you in a private message."),
+    ("en", "Phishing",
+     "Hi {first_name}, this is a scam attempt: do not click the link and never share your "
+     "bank details. Payment always happens on our site."),
+]

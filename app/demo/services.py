@@ -14,12 +14,13 @@ from flask import current_app
 
 from app.auth.passwords import hash_password
 from app.channels import crypto
-from app.demo.content import CONVERSATIONS, DEMO_USERS
+from app.demo.content import CANNED, CONVERSATIONS, DEMO_USERS
 from app.extensions import db
 from app.ingest.pipeline import store_page
 from app.models import (
     Author,
     Brand,
+    CannedReply,
     Channel,
     ChannelStatus,
     Direction,
@@ -113,6 +114,7 @@ def seed_demo(instance_path: Path, sandbox: SandboxStore | None = None,
         done.add(index)
         created_threads += 1
     brand.settings = {**(brand.settings or {}), "demo_conversations": sorted(done)}
+    _seed_canned(brand)
     db.session.commit()
     return SeedReport(
         passwords={k: (DEMO_USERS[k]["email"], passwords[k]) for k in DEMO_USERS},
@@ -192,6 +194,20 @@ def _seed_conversation(index: int, conv: dict[str, Any], channel: Channel,
         thread.status = conv["status"]
         thread.resolved_at = now if conv["status"] == "resolved" else None
     db.session.flush()
+
+
+def _seed_canned(brand: Brand) -> None:
+    """Add the demo's canned replies that are not there yet (matched on language and title)."""
+    rows = db.session.execute(db.select(CannedReply.language, CannedReply.title)
+                              .where(CannedReply.brand_id == brand.id))
+    existing = {(language, title) for language, title in rows}
+    for language, title, body in CANNED:
+        if (language, title) in existing:
+            continue
+        reply = CannedReply(brand_id=brand.id, language=language, title=title,
+                            body=body)
+        reply.refresh_search_text()
+        db.session.add(reply)
 
 
 def _channel(brand: Brand, network: str, name: str, account_id: str, handle: str,

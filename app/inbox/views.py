@@ -40,8 +40,7 @@ def index() -> Any:
             filters, after, current_app.config["INBOX_PAGE_SIZE"]
         )
     except queries.BadCursor:
-        return redirect(url_for("inbox.index", status=filters.status, sort=filters.sort,
-                                channel=filters.channel_id or ""))
+        return redirect(url_for("inbox.index", **filters.to_args()))
     return render_template(
         "inbox/index.html",
         threads=threads,

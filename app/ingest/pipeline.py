@@ -94,7 +94,9 @@ def _upsert_authors(network: str, posts: Sequence[InboundPost]) -> dict[str, Aut
     rows = [{"network": network, "platform_id": pid, "handle": (a.handle or pid)[:120],
              "display_name": (a.name or None) and a.name[:200], "followers": a.followers,
              "segment": "private", "created_at": utcnow(), "updated_at": utcnow()}
-            for pid, a in people.items()]
+            for pid, a in sorted(people.items())]
+    # Rows go in in key order: two pollers inserting overlapping pages then take the row
+    # locks in the same order and cannot deadlock (PostgreSQL).
     db.session.execute(_insert(Author.__table__).on_conflict_do_nothing(
         index_elements=["network", "platform_id"]), rows)
     authors = {a.platform_id: a for a in db.session.scalars(
@@ -138,7 +140,7 @@ def _resolve_threads(channel: Channel, posts: Sequence[InboundPost],
     first_post: dict[str, InboundPost] = {}
     for post in posts:
         first_post.setdefault(keys[post.platform_id], post)
-    missing = [k for k in wanted if k not in existing]
+    missing = sorted(k for k in wanted if k not in existing)  # key order: see _upsert_authors
     created: set[int] = set()
     if missing:
         rows = []
@@ -227,6 +229,7 @@ def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestRepor
             "pii": [s.to_dict() for s in analysis.pii],
             "send_attempts": 0, "is_acknowledgement": False,
         })
+    rows.sort(key=lambda row: row["platform_id"])  # key order: see _upsert_authors
     inserted = db.session.execute(
         _insert(Message.__table__).on_conflict_do_nothing(
             index_elements=["channel_id", "platform_id"]

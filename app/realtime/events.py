@@ -46,8 +46,6 @@ def socket_event(name: str, allowed: Iterable[str]) -> Callable[[Handler], Handl
                 db.session.rollback()
                 log.exception("socket event %s failed", name)
                 return {"ok": False, "error": "server_error"}
-            finally:
-                db.session.remove()
             return {"ok": True, **(result or {})}
 
         wrapper._allowed_roles = allowed_roles  # type: ignore[attr-defined]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-23 09:40:17.057390
+Create Date: 2026-11-23 10:20:01.093818
 
 """
 from alembic import op
@@ -83,6 +83,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_events_at'), ['at'], unique=False)
         batch_op.create_index('ix_audit_object', ['object_type', 'object_id', 'at'], unique=False)
 
+    op.create_table('canned_replies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=True),
+    sa.Column('language', sa.String(length=2), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
+    sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_canned_replies_brand_id_brands')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_canned_replies'))
+    )
+    with op.batch_alter_table('canned_replies', schema=None) as batch_op:
+        batch_op.create_index('ix_canned_language_brand', ['language', 'brand_id'], unique=False)
+
     op.create_table('channels',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
@@ -107,6 +121,19 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_channels')),
     sa.UniqueConstraint('network', 'account_id', name=op.f('uq_channels_network_account_id'))
     )
+    op.create_table('saved_views',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('query', sa.String(length=1000), nullable=False),
+    sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_saved_views_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_views')),
+    sa.UniqueConstraint('user_id', 'name', name=op.f('uq_saved_views_user_id_name'))
+    )
+    with op.batch_alter_table('saved_views', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_saved_views_user_id'), ['user_id'], unique=False)
+
     op.create_table('tickets',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
@@ -161,10 +188,13 @@ def upgrade():
     with op.batch_alter_table('threads', schema=None) as batch_op:
         batch_op.create_index('ix_threads_assignee_status', ['assignee_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_threads_author_id'), ['author_id'], unique=False)
+        batch_op.create_index('ix_threads_category_status', ['category', 'status'], unique=False)
         batch_op.create_index('ix_threads_channel_status', ['channel_id', 'status', 'priority', 'id'], unique=False)
         batch_op.create_index('ix_threads_first_response_due', ['status', 'first_response_due'], unique=False)
         batch_op.create_index('ix_threads_inbox_priority', ['status', 'priority', 'id'], unique=False)
         batch_op.create_index('ix_threads_inbox_recent', ['status', 'last_message_at', 'id'], unique=False)
+        batch_op.create_index('ix_threads_language_status', ['language', 'status'], unique=False)
+        batch_op.create_index('ix_threads_resolution_due', ['status', 'resolution_due'], unique=False)
         batch_op.create_index(batch_op.f('ix_threads_ticket_id'), ['ticket_id'], unique=False)
 
     op.create_table('messages',
@@ -220,10 +250,13 @@ def downgrade():
     op.drop_table('messages')
     with op.batch_alter_table('threads', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_threads_ticket_id'))
+        batch_op.drop_index('ix_threads_resolution_due')
+        batch_op.drop_index('ix_threads_language_status')
         batch_op.drop_index('ix_threads_inbox_recent')
         batch_op.drop_index('ix_threads_inbox_priority')
         batch_op.drop_index('ix_threads_first_response_due')
         batch_op.drop_index('ix_threads_channel_status')
+        batch_op.drop_index('ix_threads_category_status')
         batch_op.drop_index(batch_op.f('ix_threads_author_id'))
         batch_op.drop_index('ix_threads_assignee_status')
 
@@ -233,7 +266,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_tickets_escalate_at'))
 
     op.drop_table('tickets')
+    with op.batch_alter_table('saved_views', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_saved_views_user_id'))
+
+    op.drop_table('saved_views')
     op.drop_table('channels')
+    with op.batch_alter_table('canned_replies', schema=None) as batch_op:
+        batch_op.drop_index('ix_canned_language_brand')
+
+    op.drop_table('canned_replies')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_object')
         batch_op.drop_index(batch_op.f('ix_audit_events_at'))

@@ -72,7 +72,7 @@ def test_pagination_uses_no_offset(app: Flask, make_thread: Callable[..., Thread
 
     event.listen(db.engine, "before_cursor_execute", capture)
     try:
-        first, after = list_threads(InboxFilters(), None, limit=2)
+        _first, after = list_threads(InboxFilters(), None, limit=2)
         list_threads(InboxFilters(), after, limit=2)
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)

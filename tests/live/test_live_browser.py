@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -73,7 +72,8 @@ def test_two_agents_work_the_same_inbox(browser: Any, stack: Any, screenshots: P
         replies = [p for p in _timeline(stack) if p["from_brand"] and
                    "nous regardons votre colis" in p["text"]]
         assert len(replies) == 1
-        assert replies[0]["text"].startswith("@julie_mtp ") and replies[0]["text"].endswith("^Marie")
+        assert replies[0]["text"].startswith("@julie_mtp ")
+        assert replies[0]["text"].endswith("^Marie")
         # Tom's page shows the reply live, and the lock is gone.
         page_t.wait_for_selector(".msg.outbound:has-text('nous regardons votre colis')",
                                  timeout=3000)
@@ -118,5 +118,3 @@ def test_take_over_tells_the_first_agent(browser: Any, stack: Any, screenshots: 
         page_m.context.close()
         page_t.context.close()
 
-
-__all__ = ["json"]

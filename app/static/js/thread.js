@@ -150,6 +150,64 @@
     box.dispatchEvent(new Event("input"));
   });
 
+  // Keys of the thread page: a focuses the assignee, e resolves.
+  live.on("key", function (event) {
+    const actions = document.getElementById("thread-actions");
+    if (!actions) { return; }
+    if (event.key === "a") {
+      const assignee = actions.querySelector("select[name$=assignee]");
+      if (assignee) { assignee.focus(); event.preventDefault(); }
+    } else if (event.key === "e") {
+      const status = actions.querySelector("select[name$=status]");
+      if (status) {
+        status.value = "resolved";
+        event.preventDefault();
+        status.form.requestSubmit ? status.form.requestSubmit() : status.form.submit();
+      }
+    }
+  });
+
+  // Canned replies: search while typing, filled for this thread, inserted on click.
+  const cannedSearch = document.getElementById("canned-search");
+  const cannedResults = document.getElementById("canned-results");
+  if (cannedSearch && cannedResults && cannedSearch.dataset.url) {
+    let cannedTimer = null;
+    cannedSearch.addEventListener("input", function () {
+      clearTimeout(cannedTimer);
+      cannedTimer = setTimeout(async function () {
+        const url = cannedSearch.dataset.url + "?q=" + encodeURIComponent(cannedSearch.value);
+        const response = await fetch(url, { credentials: "same-origin" });
+        if (!response.ok) { return; }
+        const data = await response.json();
+        const items = data.results || [];
+        let list = cannedResults.querySelector("ul.canned-list");
+        if (!list) {
+          list = document.createElement("ul");
+          list.className = "canned-list";
+          const empty = cannedResults.querySelector("p.muted");
+          if (empty) { empty.remove(); }
+          cannedResults.appendChild(list);
+        }
+        cannedResults.open = true;
+        list.innerHTML = "";
+        (Array.isArray(items) ? items : []).forEach(function (item) {
+          const li = document.createElement("li");
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = "small";
+          button.dataset.insert = item.text;
+          button.textContent = item.title;
+          li.appendChild(button);
+          const preview = document.createElement("span");
+          preview.className = "muted";
+          preview.textContent = " " + item.text;
+          li.appendChild(preview);
+          list.appendChild(li);
+        });
+      }, 150);
+    });
+  }
+
   window.addEventListener("beforeunload", function () {
     if (haveLock && box && !box.value.trim()) { live.ask("unlock", { thread_id: threadId }); }
   });

@@ -1,0 +1,167 @@
+"""Brand settings edited by admins: business calendars, SLA targets, extra triage words.
+
+Each is written in a small line format that a person can type, parsed here into the plain
+dicts the pure modules accept (``BusinessCalendar.from_dict``, ``SlaTargets.from_dict``,
+``ToneConfig.from_dict``), so a mistake is reported line by line beside its field.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from app.sla.calendar import (
+    DAY_NAMES,
+    DEFAULT_CALENDARS,
+    DEFAULT_SLA_TARGETS,
+    PRIORITY_BANDS,
+    SEGMENTS,
+    BusinessCalendar,
+    SlaTargets,
+)
+from tone import ToneConfig
+from tone.types import CATEGORIES, URGENCY_FLAGS
+
+_BLOCK = re.compile(r"^(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})$")
+
+
+class SettingsError(ValueError):
+    """A field that does not parse; ``field`` names it for the page."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def week_to_text(calendar: BusinessCalendar) -> str:
+    """``mon 09:00-12:30 13:30-18:00`` lines, one per open day."""
+    week = calendar.to_dict()["week"]
+    return "\n".join(f"{day} " + " ".join(f"{a}-{b}" for a, b in week[day])
+                     for day in DAY_NAMES if week.get(day))
+
+
+def parse_week(field: str, text: str) -> dict[str, list[list[str]]]:
+    """Parse day lines into the calendar's ``week`` mapping."""
+    week: dict[str, list[list[str]]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        day = parts[0].lower().rstrip(":")
+        if day not in DAY_NAMES:
+            raise SettingsError(field, f"line {number}: {day!r} is not a day "
+                                       f"({', '.join(DAY_NAMES)})")
+        if day in week:
+            raise SettingsError(field, f"line {number}: {day} appears twice")
+        blocks = []
+        for chunk in parts[1:]:
+            match = _BLOCK.match(chunk)
+            if not match:
+                raise SettingsError(field, f"line {number}: {chunk!r} is not like 09:00-18:00")
+            blocks.append([match.group(1), match.group(2)])
+        if not blocks:
+            raise SettingsError(field, f"line {number}: {day} has no hours")
+        week[day] = blocks
+    return week
+
+
+def words_to_text(extra: dict[str, Any], language: str) -> str:
+    """``category: word, word*`` lines for one language."""
+    lines = []
+    for key in ("extra_words", "extra_urgency"):
+        for name, words in (extra.get(key, {}).get(language) or {}).items():
+            items = list(words) if not isinstance(words, str) else [words]
+            lines.append(f"{name}: {', '.join(items)}")
+    return "\n".join(lines)
+
+
+def parse_words(field: str, text: str, language: str,
+                extra: dict[str, dict[str, dict[str, list[str]]]]) -> None:
+    """Parse ``name: word, word`` lines; a name is a category or an urgency flag."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, sep, rest = line.partition(":")
+        name = name.strip().lower()
+        words = [w.strip() for w in rest.split(",") if w.strip()]
+        if not sep or not words:
+            raise SettingsError(field, f"line {number}: write it as 'delivery: colis, relais'")
+        if name in CATEGORIES:
+            key = "extra_words"
+        elif name in URGENCY_FLAGS:
+            key = "extra_urgency"
+        else:
+            raise SettingsError(field, f"line {number}: {name!r} is neither a category "
+                                       f"({', '.join(CATEGORIES)}) nor an urgency flag "
+                                       f"({', '.join(URGENCY_FLAGS)})")
+        extra.setdefault(key, {}).setdefault(language, {}).setdefault(name, []).extend(words)
+
+
+def current(settings: dict[str, Any]) -> dict[str, Any]:
+    """The form's initial values from the brand's settings (or the defaults)."""
+    calendars = {segment: DEFAULT_CALENDARS[segment] for segment in SEGMENTS}
+    for segment, data in (settings.get("calendars") or {}).items():
+        calendars[segment] = BusinessCalendar.from_dict(data)
+    first = calendars["private"].to_dict()
+    targets = SlaTargets.from_dict(settings["sla_targets"]) if settings.get("sla_targets") \
+        else DEFAULT_SLA_TARGETS
+    extra = settings.get("tone_extra") or {}
+    values: dict[str, Any] = {
+        "timezone": first["timezone"], "holidays": first["holidays"] or "",
+        "closed": "\n".join(first["closed"]),
+        "words_fr": words_to_text(extra, "fr"), "words_en": words_to_text(extra, "en"),
+        "order_patterns": "\n".join(extra.get("order_patterns", [])),
+        "tracking_patterns": "\n".join(extra.get("tracking_patterns", [])),
+    }
+    for segment in SEGMENTS:
+        values[f"week_{segment}"] = week_to_text(calendars[segment])
+    table = targets.to_dict()
+    for kind in ("first_response", "resolution"):
+        for segment in SEGMENTS:
+            for band in PRIORITY_BANDS:
+                values[f"{kind}_{segment}_{band}"] = table[kind][segment][band]
+    return values
+
+
+def build(values: dict[str, Any]) -> dict[str, Any]:
+    """Validate form values and return the new settings (calendars, targets, tone extras)."""
+    closed = [line.strip() for line in (values.get("closed") or "").splitlines() if line.strip()]
+    calendars = {}
+    for segment in SEGMENTS:
+        field = f"week_{segment}"
+        data = {"timezone": (values.get("timezone") or "").strip(),
+                "holidays": (values.get("holidays") or "").strip().upper() or None,
+                "week": parse_week(field, values.get(field) or ""), "closed": closed}
+        try:
+            calendars[segment] = BusinessCalendar.from_dict(data).to_dict()
+        except ValueError as exc:
+            message = str(exc)
+            target = "timezone" if "zone" in message else "closed" if "closed" in message \
+                else "holidays" if "holiday" in message or "country" in message else field
+            raise SettingsError(target, message) from exc
+    table: dict[str, dict[str, dict[str, int]]] = {"first_response": {}, "resolution": {}}
+    for kind in table:
+        for segment in SEGMENTS:
+            for band in PRIORITY_BANDS:
+                name = f"{kind}_{segment}_{band}"
+                value = values.get(name)
+                if not isinstance(value, int) or value <= 0:
+                    raise SettingsError(name, "a whole number of minutes above zero")
+                table[kind].setdefault(segment, {})[band] = value
+    targets = SlaTargets.from_dict(table).to_dict()
+    extra: dict[str, Any] = {}
+    parse_words("words_fr", values.get("words_fr") or "", "fr", extra)
+    parse_words("words_en", values.get("words_en") or "", "en", extra)
+    for key in ("order_patterns", "tracking_patterns"):
+        patterns = [p.strip() for p in (values.get(key) or "").splitlines() if p.strip()]
+        if patterns:
+            extra[key] = patterns
+    try:
+        ToneConfig.from_dict(extra)
+    except ValueError as exc:
+        field = "order_patterns" if "pattern" in str(exc) else "words_fr"
+        if field == "order_patterns" and any(p in str(exc) for p in
+                                             extra.get("tracking_patterns", [])):
+            field = "tracking_patterns"
+        raise SettingsError(field, str(exc)) from exc
+    return {"calendars": calendars, "sla_targets": targets, "tone_extra": extra}
