@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 # The single-process demo: sandbox platforms mounted in, jobs running in the web process.
 DEMO_ENV := CARE_SANDBOX=true CARE_SCHEDULER_IN_WEB=true
 
-.PHONY: run test test-fast lint bench eval translations clean
+.PHONY: run test lint bench eval translations extract scheduler clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ run: $(VENV)/.runtime translations
 	$(DEMO_ENV) $(FLASK) db upgrade
 	$(DEMO_ENV) $(FLASK) seed-demo
 	$(DEMO_ENV) $(BIN)/python wsgi.py
+
+# The jobs in their own process, as in production (run `make run` without them in-process).
+scheduler: $(VENV)/.runtime
+	$(FLASK) scheduler
 
 test: $(VENV)/.dev translations
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

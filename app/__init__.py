@@ -90,6 +90,13 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
+    # Socket handlers are declared before the server exists, so that Flask-SocketIO keeps them
+    # and installs them on every server it builds (one per app).
+    from app.realtime import events as _socket_events  # noqa: F401
+
+    # Flask-SocketIO keeps the previous app's queue manager in its options; each app must get
+    # the one its own settings ask for (several apps live in one process in tests).
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         async_mode="threading",
@@ -125,7 +132,6 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(canned_bp)
 
     from app import cli
-    from app.realtime import events as _socket_events  # noqa: F401  (registers handlers)
 
     cli.init_app(app)
 

@@ -32,7 +32,7 @@ from app.models import (
 from app.models.user import Role
 from tone.types import CATEGORIES, URGENCY_FLAGS
 
-SORTS = ("priority", "recent")
+SORTS = ("priority", "recent", "sla")
 STATUS_FILTERS = ("active", *[s.value for s in ThreadStatus], "all")
 LANGUAGE_FILTERS = ("fr", "en", "other")
 SENTIMENT_FILTERS = ("negative", "neutral", "positive")
@@ -139,7 +139,8 @@ def _current_user_id() -> int | None:
 
 def encode_cursor(thread: Thread, sort: str) -> str:
     """An opaque token that resumes the list after ``thread``."""
-    key: Any = thread.priority if sort == "priority" else thread.last_message_at.isoformat()
+    key: Any = thread.priority if sort == "priority" else (
+        thread.sla_due if sort == "sla" else thread.last_message_at).isoformat()
     raw = json.dumps([key, thread.id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -208,15 +209,23 @@ def list_threads(
 ) -> tuple[list[Thread], str | None]:
     """One page of threads and the cursor of the next page (None at the end)."""
     stmt = _filtered(filters)
-    if filters.sort == "priority":
-        order = (Thread.priority.desc(), Thread.id.desc())
-        sort_col = Thread.priority
+    if filters.sort == "sla":
+        # Least time left first (ascending), the others newest or most urgent first.
+        order = (Thread.sla_due.asc(), Thread.id.asc())
+        if after:
+            key, last_id = decode_cursor(after, filters.sort)
+            stmt = stmt.where(or_(Thread.sla_due > key,
+                                  and_(Thread.sla_due == key, Thread.id > last_id)))
     else:
-        order = (Thread.last_message_at.desc(), Thread.id.desc())
-        sort_col = Thread.last_message_at
-    if after:
-        key, last_id = decode_cursor(after, filters.sort)
-        stmt = stmt.where(or_(sort_col < key, and_(sort_col == key, Thread.id < last_id)))
+        if filters.sort == "priority":
+            order = (Thread.priority.desc(), Thread.id.desc())
+            sort_col: Any = Thread.priority
+        else:
+            order = (Thread.last_message_at.desc(), Thread.id.desc())
+            sort_col = Thread.last_message_at
+        if after:
+            key, last_id = decode_cursor(after, filters.sort)
+            stmt = stmt.where(or_(sort_col < key, and_(sort_col == key, Thread.id < last_id)))
     stmt = stmt.options(joinedload(Thread.author), joinedload(Thread.channel),
                         joinedload(Thread.assignee))
     rows = list(db.session.scalars(stmt.order_by(*order).limit(limit + 1)).unique())
@@ -301,4 +310,8 @@ def sort_key(thread: Thread, sort: str) -> str:
     """A string that sorts like the inbox (descending), for placing a live row."""
     if sort == "priority":
         return f"{thread.priority:012.6f}:{thread.id:012d}"
+    if sort == "sla":
+        # Ascending order expressed as a descending key: invert time and id.
+        left = 10**12 - int(thread.sla_due.timestamp())
+        return f"{left:013d}:{10**12 - thread.id:012d}"
     return f"{thread.last_message_at.isoformat()}:{thread.id:012d}"

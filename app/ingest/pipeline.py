@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.dml import Insert
 
 from app import triage
@@ -33,6 +34,7 @@ from app.models import (
 from app.realtime.publish import INBOX_ROOM, publish_many, thread_room
 from app.sla.policy import apply_due_times
 from connectors.base import InboundPost, PollResult
+from tone import priority
 
 log = logging.getLogger("care.ingest")
 
@@ -207,14 +209,15 @@ def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestRepor
     threads, created = _resolve_threads(channel, fresh, authors)
     scored: dict[str, tuple[Any, float]] = {}
     rows = []
+    # One analyzer lookup per page, not two per message (same analyzer, same weights).
+    analyzer, weights = triage.analyzer(brand_settings)
     for post in fresh:
         author = authors[post.author.platform_id]
         text = post.text[:MAX_TEXT]
-        analysis = triage.analyse(text, brand_settings)
+        analysis = analyzer.analyse(text)
         waited = max(0.0, (now - post.created_at).total_seconds())
-        prio = triage.score_priority(analysis, followers=author.followers,
-                                     segment=author.segment, waited_seconds=waited,
-                                     brand_settings=brand_settings)
+        prio = priority(analysis, followers=author.followers, segment=author.segment,
+                        waited_seconds=waited, weights=weights)
         scored[post.platform_id] = (analysis, prio)
         rows.append({
             "thread_id": threads[post.platform_id].id, "channel_id": channel.id,
@@ -247,12 +250,14 @@ def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestRepor
         analysis, prio = scored[post.platform_id]
         _apply(thread, post, analysis, prio, authors[post.author.platform_id].segment)
         touched[thread.id] = thread
+    segments = {a.id: a.segment for a in authors.values()}
     for thread in touched.values():
         if thread.id in created:
-            apply_due_times(thread, channel.brand, thread.author.segment, thread.created_at)
+            segment = segments.get(thread.author_id) or thread.author.segment
+            apply_due_times(thread, channel.brand, segment, thread.created_at)
             report.new_threads += 1
         thread.version += 1
-    db.session.flush()
+    _write_threads(list(touched.values()))
     report.thread_ids = list(touched)
     events: list[tuple[str, dict[str, Any], str]] = []
     for thread in touched.values():
@@ -265,6 +270,31 @@ def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestRepor
             events.append(("message.created", {"thread_id": thread.id, "message_id": mid},
                            thread_room(thread.id)))
     publish_many(events)
+
+
+#: The thread columns ingest changes, written for every touched thread in one statement.
+_THREAD_COLUMNS = ("last_message_at", "visibility", "category", "language", "sentiment",
+                   "urgency", "priority", "status", "resolved_at", "first_response_due",
+                   "resolution_due", "version")
+
+
+def _write_threads(threads: list[Thread]) -> None:
+    """UPDATE the touched threads with one executemany (the unit of work would emit one
+    statement per thread, its changed columns differing), then mark them clean."""
+    if not threads:
+        return
+    threads.sort(key=lambda t: t.id)  # row locks in key order: see _upsert_authors
+    table = Thread.__table__
+    values = [{"b_id": t.id, **{c: getattr(t, c) for c in _THREAD_COLUMNS}} for t in threads]
+    # Clean first, or the statement's autoflush would write them one by one anyway.
+    for thread, row in zip(threads, values, strict=True):
+        for column in _THREAD_COLUMNS:
+            set_committed_value(thread, column, row[column])
+    db.session.execute(
+        table.update().where(table.c.id == bindparam("b_id"))
+        .values({c: bindparam(c) for c in _THREAD_COLUMNS}),
+        values,
+    )
 
 
 def _apply(thread: Thread, post: InboundPost, analysis: Any, prio: float, segment: str) -> None:

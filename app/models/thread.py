@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -16,8 +16,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.extensions import db
 from app.models.author import Author
@@ -37,6 +38,9 @@ class ThreadStatus(StrEnum):
 
 
 OPEN_STATUSES = (ThreadStatus.NEW.value, ThreadStatus.OPEN.value, ThreadStatus.WAITING.value)
+
+#: ``sla_due`` of a thread with no clock running: sorts after every real due time.
+NO_DUE = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 class Visibility(StrEnum):
@@ -74,6 +78,7 @@ class Thread(db.Model):
         Index("ix_threads_channel_status", "channel_id", "status", "priority", "id"),
         Index("ix_threads_assignee_status", "assignee_id", "status"),
         Index("ix_threads_first_response_due", "status", "first_response_due"),
+        Index("ix_threads_inbox_sla", "status", "sla_due", "id"),
         # Inbox filters (category, language, SLA breached on resolution).
         Index("ix_threads_category_status", "category", "status"),
         Index("ix_threads_language_status", "language", "status"),
@@ -101,6 +106,8 @@ class Thread(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_response_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The due time that matters now (first response, then resolution): the "time left" sort.
+    sla_due: Mapped[datetime] = mapped_column(UTCDateTime(), default=NO_DUE)
     # Bumped on every change an agent could be racing against (stale-reply detection).
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -155,3 +162,22 @@ class Message(db.Model):
     thread: Mapped[Thread] = relationship(back_populates="messages")
     author: Mapped[Author | None] = relationship()
     agent: Mapped[User | None] = relationship()
+
+
+def current_due(thread: Thread) -> datetime:
+    """The due time the thread is racing against now."""
+    if thread.status not in OPEN_STATUSES:
+        return NO_DUE
+    due = thread.first_response_due if thread.first_response_at is None \
+        else thread.resolution_due
+    return due or NO_DUE
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_sla_due(session: Session, _context: object, _instances: object) -> None:
+    # One place keeps the derived sort column right, whoever changed the thread.
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Thread):
+            due = current_due(obj)
+            if obj.sla_due != due:
+                obj.sla_due = due

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-23 10:20:01.093818
+Create Date: 2026-11-23 10:42:44.783437
 
 """
 from alembic import op
@@ -177,6 +177,7 @@ def upgrade():
     sa.Column('resolved_at', app.models.types.UTCDateTime(), nullable=True),
     sa.Column('first_response_due', app.models.types.UTCDateTime(), nullable=True),
     sa.Column('resolution_due', app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('sla_due', app.models.types.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_threads_assignee_id_users')),
     sa.ForeignKeyConstraint(['author_id'], ['authors.id'], name=op.f('fk_threads_author_id_authors')),
@@ -193,6 +194,7 @@ def upgrade():
         batch_op.create_index('ix_threads_first_response_due', ['status', 'first_response_due'], unique=False)
         batch_op.create_index('ix_threads_inbox_priority', ['status', 'priority', 'id'], unique=False)
         batch_op.create_index('ix_threads_inbox_recent', ['status', 'last_message_at', 'id'], unique=False)
+        batch_op.create_index('ix_threads_inbox_sla', ['status', 'sla_due', 'id'], unique=False)
         batch_op.create_index('ix_threads_language_status', ['language', 'status'], unique=False)
         batch_op.create_index('ix_threads_resolution_due', ['status', 'resolution_due'], unique=False)
         batch_op.create_index(batch_op.f('ix_threads_ticket_id'), ['ticket_id'], unique=False)
@@ -252,6 +254,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_threads_ticket_id'))
         batch_op.drop_index('ix_threads_resolution_due')
         batch_op.drop_index('ix_threads_language_status')
+        batch_op.drop_index('ix_threads_inbox_sla')
         batch_op.drop_index('ix_threads_inbox_recent')
         batch_op.drop_index('ix_threads_inbox_priority')
         batch_op.drop_index('ix_threads_first_response_due')

@@ -140,3 +140,29 @@ def test_author_history_links_earlier_threads(agent_client: FlaskClient,
     second = make_thread("back again", author=first.author, channel=first.channel)
     html = agent_client.get(f"/inbox/threads/{second.id}").get_data(as_text=True)
     assert f"/inbox/threads/{first.id}" in html
+
+
+def test_least_time_left_first(app: Flask, agent_client: FlaskClient,
+                               make_thread: Callable[..., Thread]) -> None:
+    now = utcnow()
+    later = make_thread("later", first_response_due=now + timedelta(hours=3))
+    late = make_thread("late", first_response_due=now - timedelta(minutes=5))
+    soon = make_thread("soon", first_response_due=now + timedelta(minutes=20))
+    answered = make_thread("answered", first_response_due=now - timedelta(hours=1),
+                           first_response_at=now - timedelta(minutes=50),
+                           resolution_due=now + timedelta(hours=1))
+    no_clock = make_thread("no clock")
+    html = agent_client.get("/inbox?sort=sla").get_data(as_text=True)
+    assert _ids(html) == [late.id, soon.id, answered.id, later.id, no_clock.id]
+    seen: list[int] = []
+    after = None
+    while True:
+        page, after = list_threads(InboxFilters(sort="sla"), after, limit=2)
+        seen.extend(t.id for t in page)
+        if after is None:
+            break
+    assert seen == [late.id, soon.id, answered.id, later.id, no_clock.id]
+    late.status = "resolved"
+    db.session.commit()
+    ids = _ids(agent_client.get("/inbox?sort=sla&status=all").get_data(as_text=True))
+    assert ids.index(late.id) > ids.index(later.id)  # no clock runs on a resolved thread

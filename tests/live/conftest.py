@@ -22,6 +22,37 @@ from app.sandbox import create_sandbox_app
 X_ID, FB_ID = "1600000000000000001", "104000000000001"
 
 
+_QUEUELESS: dict[str, Flask] = {}
+
+
+@pytest.fixture
+def sock_app(app: Flask, database_url: str) -> Iterator[Flask]:
+    """An app on the same database without the Redis queue, for Socket.IO's test client.
+
+    Flask-SocketIO's test client refuses a message queue; the real queue is covered by
+    test_scale_out.py. The module-level ``socketio`` is pointed at this app's server for the
+    test and back afterwards.
+    """
+    from app import create_app
+    from app.extensions import socketio
+    from tests.conftest import IsolatedClient
+    from tests.helpers import app_settings
+
+    if "app" not in _QUEUELESS:
+        other = create_app(app_settings(database_url, REDIS_URL=""))
+        other.config["WTF_CSRF_ENABLED"] = False
+        other.test_client_class = IsolatedClient
+        other.extensions["care_socketio_server"] = socketio.server
+        _QUEUELESS["app"] = other
+    other = _QUEUELESS["app"]
+    other.extensions["care_presence"].clear()
+    socketio.server = other.extensions["care_socketio_server"]
+    try:
+        yield other
+    finally:
+        socketio.server = app.extensions["care_socketio_server"]
+
+
 @dataclass
 class Stack:
     """What a live test needs to drive the console and the fake platforms."""
@@ -52,12 +83,14 @@ def stack(app: Flask, tmp_path: Path) -> Iterator[Stack]:
                  credentials_encrypted=crypto.encrypt({"page_access_token": "t"}, keys))
     db.session.add_all([x, fb])
     db.session.commit()
+    # Plain ids: the ORM objects belong to the test thread's session.
+    channel_ids = (x.id, fb.id)
     stop = threading.Event()
 
     def poll_forever() -> None:
         while not stop.is_set():
             with app.app_context():
-                for channel_id in (x.id, fb.id):
+                for channel_id in channel_ids:
                     poll_channel(channel_id)
                 db.session.remove()
             stop.wait(0.2)
@@ -65,7 +98,7 @@ def stack(app: Flask, tmp_path: Path) -> Iterator[Stack]:
     poller = threading.Thread(target=poll_forever, daemon=True)
     poller.start()
     try:
-        yield Stack(url, sandbox_app.extensions["sandbox_store"], x.id, fb.id)
+        yield Stack(url, sandbox_app.extensions["sandbox_store"], *channel_ids)
     finally:
         stop.set()
         poller.join(10)

@@ -1,0 +1,206 @@
+"""Ingest throughput end to end, beside the rate of scoring alone, in the same run.
+
+End to end is ``ingest_page`` on pages of 100 mentions: normalise, dedupe, thread, score
+(tone analysis + priority), store with the cursor, publish, commit. Texts are the tone
+evaluation set (French and English customer mentions); a page mixes fresh threads and
+replies joining earlier ones. The scoring-only rate analyses and prioritises the same texts
+without any database work. Also prints tone's own per-message p50/p99 (``tone.bench``).
+
+    python -m bench ingest [--pages N] [--sqlite-only] [--check]
+
+PostgreSQL is measured when DATABASE_URL names one, or when a server answers at
+127.0.0.1:5432 as user postgres (a throw-away database is created and dropped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+PAGE = 100
+TARGET_RATE = 2000.0  # mentions/s per process on SQLite
+TARGET_RATIO = 0.60  # of the scoring-only rate
+LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _texts() -> list[str]:
+    from tone.eval import load_mentions
+
+    return [row["text"] for row in load_mentions()]
+
+
+def _pages(texts: list[str], pages: int, seed: int = 7) -> list[Any]:
+    """Pages of 100 posts: about 60% fresh threads, 40% replies to an earlier conversation."""
+    from connectors.base import Author, InboundPost, PollResult
+
+    rng = random.Random(seed)
+    authors = [Author(platform_id=str(700_000 + i), handle=f"client_{i}",
+                      name=f"Client {i}", followers=rng.choice([3, 40, 250, 1200, 48000]))
+               for i in range(800)]
+    start = datetime.now(UTC) - timedelta(hours=2)
+    roots: list[tuple[str, Author]] = []
+    result = []
+    n = 0
+    for _ in range(pages):
+        items = []
+        for _ in range(PAGE):
+            n += 1
+            pid = str(10**15 + n)
+            if roots and rng.random() < 0.4:
+                conversation, author = rng.choice(roots[-400:])
+                parent = conversation
+            else:
+                author, conversation, parent = rng.choice(authors), pid, None
+                roots.append((pid, author))
+            items.append(InboundPost(
+                platform_id=pid, kind="mention", conversation_id=conversation,
+                parent_id=parent, author=author, text=f"@Brand {rng.choice(texts)}",
+                created_at=start + timedelta(milliseconds=n * 10),
+                url=f"https://x.com/{author.handle}/status/{pid}", private=False, raw={}))
+        result.append(PollResult(items=items, cursor={"since_id": items[-1].platform_id},
+                                 skipped=[], more=False))
+    return result
+
+
+def _app(database_url: str) -> Any:
+    from app import create_app
+
+    return create_app({"ENV": "testing", "SECRET_KEY": "bench", "DATABASE_URL": database_url,
+                       "FERNET_KEYS": [Fernet.generate_key().decode()], "REDIS_URL": "",
+                       "SANDBOX": False, "SCHEDULER_IN_WEB": False})
+
+
+def measure_ingest(database_url: str, pages: list[Any]) -> dict[str, float]:
+    """Mentions per second through ingest_page (after one warm-up page)."""
+    from app.extensions import db
+    from app.ingest import ingest_page
+    from app.models import Brand, Channel, Message
+
+    app = _app(database_url)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        brand = Brand(name="Bench", slug="bench", settings={})
+        channel = Channel(brand=brand, network="x", name="bench", account_id="1")
+        db.session.add(channel)
+        db.session.commit()
+        channel_id = channel.id
+        ingest_page(channel, pages[0])  # warm-up: caches, analyzer, statements
+        count = 0
+        started = time.perf_counter()
+        for result in pages[1:]:
+            channel = db.session.get(Channel, channel_id)
+            count += ingest_page(channel, result).stored
+        elapsed = time.perf_counter() - started
+        stored = db.session.scalar(db.select(db.func.count(Message.id)))
+        assert stored == sum(len(p.items) for p in pages), "lost or duplicated mentions"
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+    return {"mentions": float(count), "seconds": elapsed, "rate": count / elapsed}
+
+
+def measure_scoring(pages: list[Any]) -> dict[str, float]:
+    """Mentions per second through tone analysis + priority alone (same texts)."""
+    from app import triage
+
+    app = _app("sqlite://")
+    posts = [p for page in pages[1:] for p in page.items]
+    now = datetime.now(UTC)
+    with app.app_context():
+        for post in pages[0].items:  # warm-up
+            triage.analyse(post.text)
+        started = time.perf_counter()
+        for post in posts:
+            analysis = triage.analyse(post.text, {})
+            triage.score_priority(analysis, followers=post.author.followers,
+                                  segment="private",
+                                  waited_seconds=(now - post.created_at).total_seconds(),
+                                  brand_settings={})
+        elapsed = time.perf_counter() - started
+    return {"mentions": float(len(posts)), "seconds": elapsed, "rate": len(posts) / elapsed}
+
+
+def _postgres() -> tuple[str | None, Any]:
+    """A PostgreSQL URL to measure on, and a clean-up callable (or None, None)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        return url, None
+    try:
+        import sqlalchemy
+    except ImportError:
+        return None, None
+    admin_url = LOCAL_PG.replace("postgresql://", "postgresql+psycopg://")
+    try:
+        engine = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT",
+                                          connect_args={"connect_timeout": 2})
+        name = f"care_bench_{uuid.uuid4().hex[:8]}"
+        with engine.connect() as conn:
+            conn.execute(sqlalchemy.text(f"CREATE DATABASE {name}"))
+    except Exception:
+        return None, None
+
+    def drop() -> None:
+        with engine.connect() as conn:
+            conn.execute(sqlalchemy.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        engine.dispose()
+
+    return LOCAL_PG.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the figures; with --check, exit 1 when the SQLite targets are missed."""
+    parser = argparse.ArgumentParser(prog="python -m bench ingest", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=31, help="pages of 100 (one warm-up)")
+    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 when the SQLite targets are missed")
+    args = parser.parse_args(argv)
+    logging.getLogger("care").setLevel(logging.WARNING)
+    texts = _texts()
+    pages = _pages(texts, max(2, args.pages))
+    scoring = measure_scoring(pages)
+    print(f"scoring only (tone analyse + priority): {scoring['rate']:8.0f} mentions/s "
+          f"({int(scoring['mentions'])} mentions)", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite = measure_ingest(f"sqlite:///{tmp}/bench.db", _pages(texts, len(pages)))
+    ratio = sqlite["rate"] / scoring["rate"]
+    ok = sqlite["rate"] >= TARGET_RATE and ratio >= TARGET_RATIO
+    print(f"ingest end to end, SQLite:              {sqlite['rate']:8.0f} mentions/s "
+          f"({int(sqlite['mentions'])} mentions in {sqlite['seconds']:.2f}s) = "
+          f"{ratio:.0%} of scoring only  [target >= {TARGET_RATE:.0f}/s and "
+          f">= {TARGET_RATIO:.0%}: {'met' if ok else 'MISSED'}]", flush=True)
+    if not args.sqlite_only:
+        url, drop = _postgres()
+        if url is None:
+            print("ingest end to end, PostgreSQL: skipped (no DATABASE_URL and no server at "
+                  "127.0.0.1:5432)")
+        else:
+            try:
+                pg = measure_ingest(url, _pages(texts, len(pages)))
+            finally:
+                if drop:
+                    drop()
+            print(f"ingest end to end, PostgreSQL:          {pg['rate']:8.0f} mentions/s "
+                  f"({int(pg['mentions'])} mentions in {pg['seconds']:.2f}s) = "
+                  f"{pg['rate'] / scoring['rate']:.0%} of scoring only", flush=True)
+    from tone.bench import run as tone_run
+
+    figures = tone_run(texts, passes=3)
+    print(f"tone analyse() per message: p50 {figures['p50_ms']:.3f} ms  "
+          f"p99 {figures['p99_ms']:.3f} ms  ({int(figures['messages'])} calls)")
+    return 1 if args.check and not ok else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
