@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select
@@ -31,7 +32,8 @@ from app.models import (
     Visibility,
     utcnow,
 )
-from app.realtime.publish import INBOX_ROOM, publish_many, thread_room
+from app.models.thread import current_due
+from app.realtime.publish import INBOX_ROOM, publish
 from app.sla.policy import apply_due_times
 from connectors.base import InboundPost, PollResult
 from tone import priority
@@ -113,9 +115,40 @@ def _upsert_authors(network: str, posts: Sequence[InboundPost]) -> dict[str, Aut
     return authors
 
 
+def _new_thread_row(channel: Channel, key: str, group: list[InboundPost],
+                    authors: dict[str, Author], scored: dict[str, tuple[Any, float]]) -> dict:
+    """A new thread's row with its final triage and SLA values (no UPDATE needed after)."""
+    first = group[0]
+    author = authors[first.author.platform_id]
+    draft = SimpleNamespace(
+        last_message_at=first.created_at, status=ThreadStatus.NEW.value,
+        visibility=Visibility.PRIVATE.value if first.private else Visibility.PUBLIC.value,
+        category=None, language=None, sentiment=None, urgency=[], priority=0.0,
+        resolved_at=None, first_response_at=None, first_response_due=None, resolution_due=None)
+    for post in group:
+        _apply(draft, post, *scored[post.platform_id], author.segment)  # type: ignore[arg-type]
+    apply_due_times(draft, channel.brand, author.segment, first.created_at)  # type: ignore[arg-type]
+    return {
+        "channel_id": channel.id, "author_id": author.id, "origin_platform_id": key,
+        "subject": " ".join(first.text.split())[:200], "status": draft.status,
+        "visibility": draft.visibility, "category": draft.category,
+        "language": draft.language, "sentiment": draft.sentiment, "urgency": draft.urgency,
+        "priority": draft.priority, "created_at": first.created_at,
+        "last_message_at": draft.last_message_at,
+        "first_response_due": draft.first_response_due, "resolution_due": draft.resolution_due,
+        "sla_due": current_due(draft),  # type: ignore[arg-type]
+        "version": 2,
+    }
+
+
 def _resolve_threads(channel: Channel, posts: Sequence[InboundPost],
-                     authors: dict[str, Author]) -> tuple[dict[str, Thread], set[int]]:
-    """Map each post's platform id to its thread, creating threads as needed."""
+                     authors: dict[str, Author],
+                     scored: dict[str, tuple[Any, float]]) -> tuple[dict[str, Thread], set[int]]:
+    """Map each post's platform id to its thread, creating threads as needed.
+
+    New threads are inserted with their final values, computed from this page's posts, so
+    that only threads that already existed need an UPDATE.
+    """
     keys: dict[str, str] = {}
     dm_posts = [p for p in posts if p.private]
     open_by_author: dict[int, Thread] = {}
@@ -139,24 +172,13 @@ def _resolve_threads(channel: Channel, posts: Sequence[InboundPost],
     existing = {t.origin_platform_id: t for t in db.session.scalars(
         select(Thread).where(Thread.channel_id == channel.id,
                              Thread.origin_platform_id.in_(wanted)))}
-    first_post: dict[str, InboundPost] = {}
-    for post in posts:
-        first_post.setdefault(keys[post.platform_id], post)
+    groups: dict[str, list[InboundPost]] = {}
+    for post in sorted(posts, key=lambda p: p.created_at):
+        groups.setdefault(keys[post.platform_id], []).append(post)
     missing = sorted(k for k in wanted if k not in existing)  # key order: see _upsert_authors
     created: set[int] = set()
     if missing:
-        rows = []
-        for key in missing:
-            post = first_post[key]
-            rows.append({
-                "channel_id": channel.id, "author_id": authors[post.author.platform_id].id,
-                "origin_platform_id": key, "subject": " ".join(post.text.split())[:200],
-                "status": ThreadStatus.NEW.value,
-                "visibility": Visibility.PRIVATE.value if post.private
-                else Visibility.PUBLIC.value,
-                "priority": 0.0, "urgency": [], "created_at": post.created_at,
-                "last_message_at": post.created_at, "version": 1,
-            })
+        rows = [_new_thread_row(channel, key, groups[key], authors, scored) for key in missing]
         # RETURNING names exactly the threads this transaction created (not a racing poller).
         created = set(db.session.scalars(
             _insert(Thread.__table__).on_conflict_do_nothing(
@@ -206,19 +228,22 @@ def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestRepor
     now = utcnow()
     brand_settings = channel.brand.settings if channel.brand else None
     authors = _upsert_authors(channel.network, fresh)
-    threads, created = _resolve_threads(channel, fresh, authors)
     scored: dict[str, tuple[Any, float]] = {}
-    rows = []
     # One analyzer lookup per page, not two per message (same analyzer, same weights).
     analyzer, weights = triage.analyzer(brand_settings)
     for post in fresh:
         author = authors[post.author.platform_id]
-        text = post.text[:MAX_TEXT]
-        analysis = analyzer.analyse(text)
+        analysis = analyzer.analyse(post.text[:MAX_TEXT])
         waited = max(0.0, (now - post.created_at).total_seconds())
         prio = priority(analysis, followers=author.followers, segment=author.segment,
                         waited_seconds=waited, weights=weights)
         scored[post.platform_id] = (analysis, prio)
+    threads, created = _resolve_threads(channel, fresh, authors, scored)
+    rows = []
+    for post in fresh:
+        author = authors[post.author.platform_id]
+        text = post.text[:MAX_TEXT]
+        analysis, _prio = scored[post.platform_id]
         rows.append({
             "thread_id": threads[post.platform_id].id, "channel_id": channel.id,
             "platform_id": post.platform_id, "parent_platform_id": post.parent_id,
@@ -247,35 +272,36 @@ def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestRepor
         if post.platform_id not in stored:
             continue  # another poller stored it first
         thread = threads[post.platform_id]
+        touched[thread.id] = thread
+        if thread.id in created:
+            continue  # inserted with its final values
         analysis, prio = scored[post.platform_id]
         _apply(thread, post, analysis, prio, authors[post.author.platform_id].segment)
-        touched[thread.id] = thread
-    segments = {a.id: a.segment for a in authors.values()}
-    for thread in touched.values():
-        if thread.id in created:
-            segment = segments.get(thread.author_id) or thread.author.segment
-            apply_due_times(thread, channel.brand, segment, thread.created_at)
-            report.new_threads += 1
+    existing = [t for t in touched.values() if t.id not in created]
+    for thread in existing:
         thread.version += 1
-    _write_threads(list(touched.values()))
+    report.new_threads += len([t for t in touched if t in created])
+    _write_threads(existing)
     report.thread_ids = list(touched)
-    events: list[tuple[str, dict[str, Any], str]] = []
-    for thread in touched.values():
-        events.append(("thread.updated", thread_summary(thread, new=thread.id in created),
-                       INBOX_ROOM))
+    # One event per page, listing the touched threads and their new messages: the inbox
+    # moves the rows, an open thread page (in the inbox room too) fetches its messages.
+    new_messages: dict[int, list[int]] = {}
     for post in fresh:
         mid = stored.get(post.platform_id)
         if mid is not None:
-            thread = threads[post.platform_id]
-            events.append(("message.created", {"thread_id": thread.id, "message_id": mid},
-                           thread_room(thread.id)))
-    publish_many(events)
+            new_messages.setdefault(threads[post.platform_id].id, []).append(mid)
+    if touched:
+        publish("threads.updated", {"threads": [
+            {**thread_summary(thread, new=thread.id in created),
+             "message_ids": new_messages.get(thread.id, [])}
+            for thread in touched.values()
+        ]}, INBOX_ROOM)
 
 
 #: The thread columns ingest changes, written for every touched thread in one statement.
 _THREAD_COLUMNS = ("last_message_at", "visibility", "category", "language", "sentiment",
                    "urgency", "priority", "status", "resolved_at", "first_response_due",
-                   "resolution_due", "version")
+                   "resolution_due", "version", "sla_due")
 
 
 def _write_threads(threads: list[Thread]) -> None:
@@ -284,6 +310,9 @@ def _write_threads(threads: list[Thread]) -> None:
     if not threads:
         return
     threads.sort(key=lambda t: t.id)  # row locks in key order: see _upsert_authors
+    for thread in threads:
+        # The unit of work is bypassed, so its before_flush hook is too: keep sla_due here.
+        thread.sla_due = current_due(thread)
     table = Thread.__table__
     values = [{"b_id": t.id, **{c: getattr(t, c) for c in _THREAD_COLUMNS}} for t in threads]
     # Clean first, or the statement's autoflush would write them one by one anyway.

@@ -48,6 +48,9 @@
   }
 
   live.on("thread.updated", function (payload) { refresh(payload.id, payload.new); });
+  live.on("threads.updated", function (payload) {
+    (payload.threads || []).forEach(function (t) { refresh(t.id, t.new); });
+  });
   live.on("presence", function (state) {
     locks[state.thread_id] = state.lock;
     paintPresence(state.thread_id);

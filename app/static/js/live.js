@@ -105,6 +105,7 @@
   document.addEventListener("keydown", onKey);
   window.CareLive = {
     on: function (name, fn) { (handlers[name] = handlers[name] || []).push(fn); },
+    fire: fire,
     start: start, ask: ask, csrf: csrf, t: t,
     get seq() { return seq; },
   };

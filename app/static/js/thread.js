@@ -68,13 +68,14 @@
   }
 
   live.on("presence", function (state) { if (state.thread_id === threadId) { drawPresence(state); } });
-  live.on("message.created", function (p) {
-    if (p.thread_id !== threadId) { return; }
-    fragment(p.message_id);
-  });
   live.on("message.updated", function (p) { if (p.thread_id === threadId) { fragment(p.message_id); } });
+  live.on("threads.updated", function (payload) {
+    (payload.threads || []).forEach(function (t) { live.fire("thread.updated", t); });
+  });
   live.on("thread.updated", function (p) {
-    if (p.id !== threadId || !versionInput) { return; }
+    if (p.id !== threadId) { return; }
+    (p.message_ids || []).forEach(fragment);
+    if (!versionInput) { return; }
     // An empty composer simply follows the thread; a draft in progress is warned instead.
     if (!box.value.trim()) { versionInput.value = p.version; } else if (String(p.version) !== versionInput.value) {
       if (!form.querySelector(".live-notice")) { notice(i18n.changed); }
