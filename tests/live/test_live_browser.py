@@ -41,9 +41,9 @@ def test_two_agents_work_the_same_inbox(browser: Any, stack: Any, screenshots: P
         sandbox = page_m.context.new_page()
         sandbox.goto(f"{stack.url}/sandbox/")
         started = time.monotonic()
-        stack.sandbox.customer_post(network="x", kind="mention", handle="julie_mtp",
-                                    name="Julie", followers=412,
-                                    text="Mon colis n'est jamais arrivé, le suivi est bloqué")
+        julie_post = stack.sandbox.customer_post(
+            network="x", kind="mention", handle="julie_mtp", name="Julie", followers=412,
+            text="Mon colis n'est jamais arrivé, le suivi est bloqué")
         for page in (page_m, page_t):
             page.wait_for_selector(".thread-row:has-text('julie_mtp')", timeout=2000)
         elapsed = time.monotonic() - started
@@ -90,6 +90,21 @@ def test_two_agents_work_the_same_inbox(browser: Any, stack: Any, screenshots: P
         page_m.screenshot(path=str(screenshots / "live-pii-refused.png"), full_page=True)
         phone_posts = [p for p in _timeline(stack) if "06 12 34 56 78" in p["text"]]
         assert phone_posts == []
+
+        # Move to private: a signed public acknowledgement, then a direct message on X.
+        page_m.fill("#body", "")
+        page_m.click("details.move-private summary")
+        page_m.fill("details.move-private textarea",
+                    "Bonjour Julie, pouvez-vous nous donner votre numéro de commande ici ?")
+        page_m.click("details.move-private button[type=submit]")
+        page_m.wait_for_selector(".thread-head .tag.private")
+        dms = [p for p in _timeline(stack) if p["kind"] == "dm" and p["from_brand"]]
+        assert len(dms) == 1 and "numéro de commande" in dms[0]["text"]
+        assert dms[0]["recipient"] == stack.sandbox.get("x", julie_post["id"])["author_id"]
+        acks = [p for p in _timeline(stack) if p["from_brand"] and not p["private"]
+                and "message privé" in p["text"]]
+        assert len(acks) == 1 and acks[0]["text"].endswith("^Marie")
+        page_m.screenshot(path=str(screenshots / "live-moved-to-private.png"), full_page=True)
     finally:
         page_m.context.close()
         page_t.context.close()
