@@ -61,8 +61,8 @@ def _sa_url(url: str) -> str:
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Fail fast when a requested service or the required browser is missing."""
     _require_services()
-    if os.environ.get("CARE_REQUIRE_BROWSER") and not Path(CHROMIUM).exists():
-        pytest.exit(f"CARE_REQUIRE_BROWSER is set but {CHROMIUM} is missing", returncode=3)
+    if os.environ.get("TEST_REQUIRE_BROWSER") and not Path(CHROMIUM).exists():
+        pytest.exit(f"TEST_REQUIRE_BROWSER is set but {CHROMIUM} is missing", returncode=3)
 
 
 @pytest.fixture(scope="session")
@@ -267,7 +267,7 @@ def live_server(app: Flask) -> Iterator[str]:
 def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright; skipped with a reason when absent."""
     if not Path(CHROMIUM).exists():
-        if os.environ.get("CARE_REQUIRE_BROWSER"):
+        if os.environ.get("TEST_REQUIRE_BROWSER"):
             pytest.fail(f"browser tests required but {CHROMIUM} is missing")
         pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium to run browser tests")
     from playwright.sync_api import sync_playwright

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
-CHROMIUM = os.environ.get("CARE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium")
 TEST_PASSWORD = "correct horse battery"
 FERNET_KEY = Fernet.generate_key().decode()
 
