@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["sla_info"] = sla_info
     app.jinja_env.globals["live_seq"] = _live_seq
+    app.jinja_env.globals["header_channels"] = _header_channels
     app.jinja_env.globals["sort_key"] = _sort_key
     app.jinja_env.filters["highlight_pii"] = highlight_pii
     init_labels(app)
@@ -136,3 +137,17 @@ def _sort_key(thread: object, sort: str) -> str:
     from app.inbox.queries import sort_key
 
     return sort_key(thread, sort)  # type: ignore[arg-type]
+
+
+def _header_channels() -> list[object]:
+    """Channels for the inbox header's health strip (care roles only)."""
+    from flask_login import current_user
+
+    from app.extensions import db
+    from app.models import Channel
+    from app.security import CARE_ROLES
+
+    if not current_user.is_authenticated or current_user.role not in CARE_ROLES:
+        return []
+    return list(db.session.scalars(db.select(Channel).where(Channel.enabled.is_(True))
+                                   .order_by(Channel.name)))

@@ -159,7 +159,7 @@ def test_health_numbers(client: FlaskClient, admin: User, make_channel: Callable
     facts = page.text.split('class="facts"', 1)[1].split("</dl>", 1)[0]
     assert "<dd>3</dd>" in facts
     listing = client.get("/admin/channels/").text
-    row = listing.split(f'data-channel-id="{busy.id}"', 1)[1].split("</tr>", 1)[0]
+    row = listing.split(f'<tr data-channel-id="{busy.id}"', 1)[1].split("</tr>", 1)[0]
     assert "<td>3</td>" in row
 
 
@@ -168,3 +168,18 @@ def test_channel_pages_are_for_admins_only(client: FlaskClient, make_user: Calla
     login(make_user("agent"))
     assert client.get("/admin/channels/").status_code == 403
     assert _connect(client).status_code == 403
+
+
+def test_inbox_header_shows_channel_health(client, make_user, make_channel, login) -> None:
+    make_channel("x", name="@Brand", status="needs_reconnection",
+                 status_detail="The platform refused the token")
+    make_channel("facebook", name="Brand page", status="ok")
+    login(make_user("agent"))
+    html = client.get("/inbox").get_data(as_text=True)
+    strip = html[html.index('id="channel-strip"'):html.index('class="userbox"')]
+    assert "chstatus-needs_reconnection" in strip and "Needs reconnection" in strip
+    assert "The platform refused the token" in strip
+    assert "chstatus-ok" in strip
+    client.post("/logout")
+    login(make_user("brand"))
+    assert 'id="channel-strip"' not in client.get("/account").get_data(as_text=True)

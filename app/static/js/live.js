@@ -102,6 +102,19 @@
     help.hidden = !show;
   }
 
+  // The header's channel strip follows each channel's health (poll status, rate limit, token).
+  const labels = { ok: "ok", rate_limited: "rate limited", needs_reconnection: "needs reconnection",
+                   error: "error", new: "new", disabled: "disabled" };
+  handlers["channel.status"] = [function (payload) {
+    const chip = document.querySelector('.chan[data-channel-id="' + payload.id + '"]');
+    if (!chip) { return; }
+    chip.className = "chan chstatus-" + payload.status;
+    const strip = document.getElementById("channel-strip");
+    const names = strip && strip.dataset.labels ? JSON.parse(strip.dataset.labels) : labels;
+    chip.querySelector(".chan-state").textContent = names[payload.status] || payload.status;
+    chip.title = (names[payload.status] || payload.status) + (payload.detail ? " — " + payload.detail : "");
+  }];
+
   document.addEventListener("keydown", onKey);
   window.CareLive = {
     on: function (name, fn) { (handlers[name] = handlers[name] || []).push(fn); },
