@@ -101,18 +101,29 @@ def _upsert_authors(network: str, posts: Sequence[InboundPost]) -> dict[str, Aut
             for pid, a in sorted(people.items())]
     # Rows go in in key order: two pollers inserting overlapping pages then take the row
     # locks in the same order and cannot deadlock (PostgreSQL).
-    db.session.execute(_insert(Author.__table__).on_conflict_do_nothing(
+    table = Author.__table__
+    db.session.execute(_insert(table).on_conflict_do_nothing(
         index_elements=["network", "platform_id"]), rows)
-    authors = {a.platform_id: a for a in db.session.scalars(
-        select(Author).where(Author.network == network, Author.platform_id.in_(list(people))))}
-    for pid, given in people.items():
+    # Plain rows, not ORM objects: ingest reads five columns of each author.
+    authors = {row.platform_id: SimpleNamespace(**row._mapping) for row in db.session.execute(
+        select(table.c.id, table.c.platform_id, table.c.handle, table.c.followers,
+               table.c.segment)
+        .where(table.c.network == network, table.c.platform_id.in_(list(people))))}
+    changes = []
+    for pid, given in sorted(people.items()):
         author = authors[pid]
         # Handles and reach change over time; keep the newest the platform reported.
-        if given.handle and author.handle != given.handle:
-            author.handle = given.handle[:120]
-        if given.followers is not None and author.followers != given.followers:
-            author.followers = given.followers
-    return authors
+        handle = given.handle[:120] if given.handle else author.handle
+        followers = given.followers if given.followers is not None else author.followers
+        if (handle, followers) != (author.handle, author.followers):
+            author.handle, author.followers = handle, followers
+            changes.append({"b_id": author.id, "handle": handle, "followers": followers,
+                            "updated_at": utcnow()})
+    if changes:
+        db.session.execute(table.update().where(table.c.id == bindparam("b_id")).values(
+            handle=bindparam("handle"), followers=bindparam("followers"),
+            updated_at=bindparam("updated_at")), changes)
+    return authors  # type: ignore[return-value]
 
 
 def _new_thread_row(channel: Channel, key: str, group: list[InboundPost],
@@ -180,15 +191,23 @@ def _resolve_threads(channel: Channel, posts: Sequence[InboundPost],
     if missing:
         rows = [_new_thread_row(channel, key, groups[key], authors, scored) for key in missing]
         # RETURNING names exactly the threads this transaction created (not a racing poller).
-        created = set(db.session.scalars(
-            _insert(Thread.__table__).on_conflict_do_nothing(
+        table = Thread.__table__
+        returned = db.session.execute(
+            _insert(table).on_conflict_do_nothing(
                 index_elements=["channel_id", "origin_platform_id"]
-            ).returning(Thread.__table__.c.id), rows))
-        for thread in db.session.scalars(
-            select(Thread).where(Thread.channel_id == channel.id,
-                                 Thread.origin_platform_id.in_(missing))
-        ):
-            existing[thread.origin_platform_id] = thread
+            ).returning(table.c.id, table.c.origin_platform_id), rows).all()
+        by_key = {row["origin_platform_id"]: row for row in rows}
+        for thread_id, key in returned:
+            created.add(thread_id)
+            # The row as inserted stands in for the thread: nothing more to load or write.
+            existing[key] = SimpleNamespace(id=thread_id, assignee_id=None, **by_key[key])
+        raced = [k for k in missing if k not in existing]
+        if raced:  # created by another poller meanwhile: load them to update them
+            for thread in db.session.scalars(
+                select(Thread).where(Thread.channel_id == channel.id,
+                                     Thread.origin_platform_id.in_(raced))
+            ):
+                existing[thread.origin_platform_id] = thread
     return {pid: existing[key] for pid, key in keys.items()}, created
 
 
