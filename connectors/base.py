@@ -45,6 +45,26 @@ def backoff_seconds(attempt: int) -> float:
     return min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * (2 ** min(attempt, 20)))
 
 
+def backoff_attempt(cursor: dict[str, Any] | None) -> int:
+    """The rate-limit attempt counter a stored cursor carries (0 when none)."""
+    return int((cursor or {}).get(BACKOFF_CURSOR_KEY) or 0)
+
+
+def backoff_cursor(cursor: dict[str, Any] | None, attempt: int) -> dict[str, Any] | None:
+    """The cursor to store after a rate limit: same position, attempt counter incremented."""
+    if cursor is None:
+        return None
+    return {**cursor, BACKOFF_CURSOR_KEY: attempt + 1}
+
+
+def network_failure(exc: Exception, *, send: bool, platform: str) -> ConnectorError:
+    """A timeout or lost connection: outcome unknown for a send, a platform error for a read."""
+    if send:
+        # The request may have been stored before the answer was lost.
+        return SendTimeout(f"no answer from {platform}: {exc}")
+    return PlatformError(None, "network", str(exc))
+
+
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime (patchable in tests)."""
     return datetime.now(UTC)

@@ -34,7 +34,6 @@ import facebook
 import requests
 
 from connectors.base import (
-    BACKOFF_CURSOR_KEY,
     AuthExpired,
     Author,
     ChannelSettings,
@@ -46,9 +45,11 @@ from connectors.base import (
     PrivateReplyUnavailable,
     RateLimited,
     SendResult,
-    SendTimeout,
     SkippedItem,
+    backoff_attempt,
+    backoff_cursor,
     backoff_seconds,
+    network_failure,
     normalise_text,
     parse_time,
     utcnow,
@@ -240,9 +241,7 @@ class FacebookConnector:
         except facebook.GraphAPIError as exc:
             raise self._translate(exc, attempt, cursor) from exc
         except (requests.Timeout, requests.ConnectionError) as exc:
-            if send:
-                raise SendTimeout(f"no answer from Facebook: {exc}") from exc
-            raise PlatformError(None, "network", str(exc)) from exc
+            raise network_failure(exc, send=send, platform="Facebook") from exc
         if not isinstance(result, dict):
             raise PayloadError("Graph answered a JSON value that is not an object")
         return result
@@ -259,10 +258,7 @@ class FacebookConnector:
         if code in AUTH_CODES or (code is None and status == 401):
             return AuthExpired(message)
         if code in RATE_LIMIT_CODES or code in BUC_RATE_LIMIT_CODES or status == 429:
-            next_cursor = None
-            if cursor is not None:
-                next_cursor = dict(cursor)
-                next_cursor[BACKOFF_CURSOR_KEY] = attempt + 1
+            next_cursor = backoff_cursor(cursor, attempt)
             wait = _usage_wait_seconds(headers)
             if wait is not None:
                 return RateLimited(utcnow() + timedelta(seconds=wait), wait, attempt=attempt,
@@ -344,7 +340,7 @@ class FacebookConnector:
     def poll_mentions(self, cursor: dict[str, Any] | None) -> PollResult:
         """Fetch one page of comments under the Page's posts (see module docstring)."""
         cursor = dict(cursor or {})
-        attempt = int(cursor.get(BACKOFF_CURSOR_KEY) or 0)
+        attempt = backoff_attempt(cursor)
         since: int | None = cursor.get("since")
         queue: list[str] = list(cursor.get("queue") or [])
         post: str | None = cursor.get("post")
@@ -426,7 +422,7 @@ class FacebookConnector:
     def poll_private(self, cursor: dict[str, Any] | None) -> PollResult:
         """Fetch one page of Messenger conversations' new messages (see module docstring)."""
         cursor = dict(cursor or {})
-        attempt = int(cursor.get(BACKOFF_CURSOR_KEY) or 0)
+        attempt = backoff_attempt(cursor)
         since: int | None = cursor.get("since")
         after: str | None = cursor.get("after")
         seen: dict[str, float] = dict(cursor.get("seen") or {})

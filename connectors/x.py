@@ -29,7 +29,6 @@ import requests
 import tweepy
 
 from connectors.base import (
-    BACKOFF_CURSOR_KEY,
     AuthExpired,
     Author,
     ChannelSettings,
@@ -40,9 +39,11 @@ from connectors.base import (
     PollResult,
     RateLimited,
     SendResult,
-    SendTimeout,
     SkippedItem,
+    backoff_attempt,
+    backoff_cursor,
     backoff_seconds,
+    network_failure,
     normalise_text,
     parse_time,
     utcnow,
@@ -185,10 +186,7 @@ class XConnector:
             code = exc.api_codes[0] if exc.api_codes else None
             raise PlatformError(status, code, _describe(exc)) from exc
         except (requests.Timeout, requests.ConnectionError) as exc:
-            if send:
-                # The request may have been stored before the answer was lost.
-                raise SendTimeout(f"no answer from X: {exc}") from exc
-            raise PlatformError(None, "network", str(exc)) from exc
+            raise network_failure(exc, send=send, platform="X") from exc
         try:
             body = response.json()
         except ValueError as exc:
@@ -201,10 +199,7 @@ class XConnector:
         self, exc: tweepy.TooManyRequests, attempt: int, cursor: dict[str, Any] | None
     ) -> RateLimited:
         reset = exc.reset_time
-        next_cursor = None
-        if cursor is not None:
-            next_cursor = dict(cursor)
-            next_cursor[BACKOFF_CURSOR_KEY] = attempt + 1
+        next_cursor = backoff_cursor(cursor, attempt)
         if reset is not None:
             reset_at = datetime.fromtimestamp(int(reset), UTC)
             retry_after = max(0.0, (reset_at - utcnow()).total_seconds())
@@ -329,7 +324,7 @@ class XConnector:
         since_id = cursor.get("since_id")
         next_token = cursor.get("next_token")
         pending = cursor.get("pending_newest_id")
-        attempt = int(cursor.get(BACKOFF_CURSOR_KEY) or 0)
+        attempt = backoff_attempt(cursor)
 
         def fetch(token: str | None) -> dict[str, Any]:
             params: dict[str, Any] = {
@@ -415,7 +410,7 @@ class XConnector:
         last_seen = cursor.get("last_seen_id")
         next_token = cursor.get("next_token")
         pending = cursor.get("pending_newest_id")
-        attempt = int(cursor.get(BACKOFF_CURSOR_KEY) or 0)
+        attempt = backoff_attempt(cursor)
         params: dict[str, Any] = {
             "event_types": "MessageCreate",
             "dm_event_fields": DM_EVENT_FIELDS,

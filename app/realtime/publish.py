@@ -7,7 +7,6 @@ that was disconnected at that moment catches up from the event log by sequence n
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -15,7 +14,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from app.extensions import db, socketio
-from app.models import RealtimeEvent, utcnow
+from app.models import RealtimeEvent
 
 log = logging.getLogger("care.realtime")
 
@@ -42,35 +41,6 @@ def publish(name: str, payload: dict[str, Any], room: str = INBOX_ROOM) -> Realt
     return record
 
 
-def publish_many(events: list[tuple[str, dict[str, Any], str]]) -> None:
-    """Record several events with one flush (ingest publishes one or two per message)."""
-    if not events:
-        return
-    now = utcnow()
-    rows = [{"name": n, "room": r, "payload": p, "created_at": now} for n, p, r in events]
-    # One multi-row INSERT ... RETURNING (no ORM objects): ingest publishes one per thread.
-    # Rows come back in no promised order (asking for one makes SQLite insert row by row),
-    # so each is matched to its event by content: identical events are interchangeable.
-    table = RealtimeEvent.__table__
-    returned = db.session.execute(
-        table.insert().returning(table.c.id, table.c.name, table.c.room, table.c.payload),
-        rows).all()
-    ids: dict[tuple[str, str, str], list[int]] = {}
-    for seq, name, room, payload in sorted(returned):
-        ids.setdefault((name, room, _key(payload)), []).append(seq)
-    pending: list[dict[str, Any]] = db.session.info.setdefault(_PENDING_KEY, [])
-    at = now.isoformat()
-    for row in rows:
-        seq = ids[(row["name"], row["room"], _key(row["payload"]))].pop(0)
-        pending.append({"seq": seq, "name": row["name"], "room": row["room"],
-                        "payload": row["payload"], "at": at})
-    pending.sort(key=lambda wire: wire["seq"])
-
-
-def _key(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, sort_keys=True, default=str)
-
-
 def emit_now(name: str, payload: dict[str, Any], room: str) -> None:
     """Emit an ephemeral event (presence, typing) that is not worth logging."""
     socketio.emit(name, payload, to=room)
@@ -79,11 +49,6 @@ def emit_now(name: str, payload: dict[str, Any], room: str) -> None:
 def _wire(data: RealtimeEvent) -> dict[str, Any]:
     return {"seq": data.id, "name": data.name, "room": data.room, "payload": data.payload,
             "at": data.created_at.isoformat() if data.created_at else None}
-
-
-def serialise(record: RealtimeEvent) -> dict[str, Any]:
-    """The wire form of a logged event."""
-    return _wire(record)
 
 
 @sa_event.listens_for(Session, "after_commit")
