@@ -20,8 +20,9 @@ class Analyzer:
     """Language, sentiment, category, urgency and personal data of one message.
 
     Build it once (the language models take about a second to load, see
-    :func:`get_analyzer`) and share it: all state is read-only after construction, so
-    concurrent ``analyse()`` calls from several threads are safe.
+    :func:`get_analyzer`) and share it: all state is read-only after construction but
+    for a bounded token cache (single dict operations, atomic), so concurrent
+    ``analyse()`` calls from several threads are safe.
     """
 
     def __init__(self, config: ToneConfig | None = None) -> None:

@@ -27,6 +27,7 @@ def load_json(name: str) -> dict[str, Any]:
 Element = tuple[str, str]  # ("w", word) exact token, ("p", prefix) token prefix, ("g", "") gap
 
 GAP = 4  # a "~" word skips up to this many tokens
+_STARTS_LIMIT = 50_000  # distinct tokens remembered by a TermIndex
 
 
 def parse_term(term: str) -> tuple[Element, ...]:
@@ -70,6 +71,20 @@ def _match_from(elems: tuple[Element, ...], toks: list[str], i: int, k: int) -> 
     return -1
 
 
+def _match_rest(elems: tuple[Element, ...], toks: list[str], i: int) -> int:
+    """``_match_from(elems, toks, i, 0)`` for a term whose first word matches at ``i``;
+    a loop instead of recursion when the term has no gap, the common case."""
+    end = i + len(elems)
+    if end > len(toks) or any(kind == "g" for kind, _ in elems):
+        return _match_from(elems, toks, i, 0)
+    for k in range(1, len(elems)):
+        kind, value = elems[k]
+        tok = toks[i + k]
+        if (tok != value) if kind == "w" else not tok.startswith(value):
+            return -1
+    return end
+
+
 class TermIndex:
     """All weighted terms of all groups, indexed by their first token.
 
@@ -86,12 +101,16 @@ class TermIndex:
         self._prefix: dict[str, list[int]] = {}
         self._prefix_lengths: set[int] = set()
         self._where: dict[tuple[str, tuple[Element, ...]], int] = {}
+        # token -> the terms that may start at it. Word use is skewed (a few thousand words
+        # make most messages), so this skips the prefix probes for nearly every token.
+        self._starts: dict[str, tuple[int, ...]] = {}
 
     def add(self, term: str, group: str, weight: float) -> None:
         """Add ``term`` to ``group``; a repeated term keeps its highest weight."""
         elems = parse_term(term)
         if not elems or elems[0][0] == "g":
             return
+        self._starts.clear()
         key = (group, elems)
         if key in self._where:
             idx = self._where[key]
@@ -112,19 +131,18 @@ class TermIndex:
         """group -> {matched text: weight} over the token list."""
         out: dict[str, dict[str, float]] = {}
         seen: set[int] = set()
-        exact, prefix, lengths = self._exact, self._prefix, sorted(self._prefix_lengths)
+        starts = self._starts
         for i, tok in enumerate(toks):
-            candidates = list(exact.get(tok, ()))
-            for n in lengths:
-                if n > len(tok):
-                    break
-                candidates.extend(prefix.get(tok[:n], ()))
+            candidates = starts.get(tok)
+            if candidates is None:
+                candidates = self._starting_at(tok)
             if not candidates:
                 continue
             best: dict[str, tuple[int, int, int]] = {}  # group -> (end, term length, idx)
             for idx in candidates:
                 elems, group, _ = self._terms[idx]
-                end = _match_from(elems, toks, i, 0)
+                # The first word matched when the term was picked as a candidate.
+                end = i + 1 if len(elems) == 1 else _match_rest(elems, toks, i)
                 if end < 0:
                     continue
                 rank = (end, len(elems), idx)
@@ -136,6 +154,17 @@ class TermIndex:
                 seen.add(idx)
                 out.setdefault(group, {})[" ".join(toks[i:end])] = self._terms[idx][2]
         return out
+
+    def _starting_at(self, tok: str) -> tuple[int, ...]:
+        candidates = list(self._exact.get(tok, ()))
+        for n in sorted(self._prefix_lengths):
+            if n > len(tok):
+                break
+            candidates.extend(self._prefix.get(tok[:n], ()))
+        if len(self._starts) >= _STARTS_LIMIT:
+            self._starts.clear()  # bounded: odd tokens (ids, typos) must not grow it forever
+        found = self._starts[tok] = tuple(candidates)
+        return found
 
 
 @dataclass(frozen=True)

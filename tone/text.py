@@ -19,6 +19,25 @@ _TOKEN_RE = re.compile(r"[a-z0-9]+")
 _FOLD_TABLE = str.maketrans({"’": "'", "‘": "'", "`": "'", "œ": "oe", "æ": "ae", "ß": "ss"})
 
 
+def _latin_table() -> dict[int, str]:
+    # Accented Latin letters folded in one translate() call, as NFKD then dropping the
+    # combining marks would fold them one by one: most French text is then plain ASCII
+    # and skips the slow path.
+    table: dict[int, str] = {}
+    for code in range(0xC0, 0x250):
+        ch = chr(code)
+        if code in _FOLD_TABLE:
+            continue
+        folded = "".join(c for c in unicodedata.normalize("NFKD", ch)
+                         if not unicodedata.combining(c))
+        if folded != ch and folded.isascii():
+            table[code] = folded
+    return table
+
+
+_LATIN_TABLE = _latin_table()
+
+
 def clean(text: str) -> str:
     """Return the readable prose of a post: no HTML, URLs, @handles or control characters.
 
@@ -36,6 +55,9 @@ def clean(text: str) -> str:
 def fold(text: str) -> str:
     """Lower-case and strip accents ("Réglé" -> "regle") so unaccented typing matches."""
     text = text.lower().translate(_FOLD_TABLE)
+    if text.isascii():
+        return text
+    text = text.translate(_LATIN_TABLE)
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFKD", text)

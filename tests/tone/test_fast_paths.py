@@ -1,0 +1,84 @@
+"""The fast paths give the libraries' and the slow paths' results exactly.
+
+``tone.tokens`` replaces pattern's tokenizer inside sentiment, ``fold`` translates
+accented Latin letters in one call, and the term index remembers which terms may start at
+a token. Each is checked against the code it stands in for, over the evaluation set, edge
+cases and seeded random strings.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+
+import pytest
+from textblob.en import sentiment as en_lexicon
+from textblob_fr.fr import sentiment as fr_lexicon
+
+from tone import sentiment, text
+from tone.config import ToneConfig
+from tone.eval import load_mentions
+from tone.lexicon import TermIndex, build_lexicon
+from tone.tokens import english, french
+
+EDGE_CASES = [
+    "", "   ", "!!!", "...", "((( )))", "a. b.", "U.S. Mr. Smith etc. ok.",
+    "L’envoi n’est pas arrivé... Vraiment nul !!! :( :-)", "I don't like it (!) ",
+    "\"quoted\" 'single' “smart” ‘x’", "line\n\nbreak\r\n\r\nagain",
+    "jusqu'à lorsqu'il puisqu'elle QU'IL L'AMI", "c.-à-d. M. Dupont", "J’ai L’HABITUDE",
+    ":'( ;) <3 ♥ xD XD o_O", "Great!!! not bad at all :D", "pas terrible, vraiment pas :/",
+]
+ALPHABET = "abcdeéèàùç ABCXYZ.,;:!?()[]{}`'\"@#$^&*+-|=~_’‘“”\n\r\t:)D<3♥xXo8°…/-"
+
+
+def _strings(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    fuzz = ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 60)))
+            for _ in range(count)]
+    return [row["text"] for row in load_mentions()] + EDGE_CASES + fuzz
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_tokenizer_and_scores_match_the_library(language):
+    ours = english() if language == "en" else french()
+    lexicon = en_lexicon if language == "en" else fr_lexicon
+    sentiment.preload()
+    for string in _strings(3000, seed=11):
+        assert ours(string) == lexicon.tokenizer(string), string
+        assert sentiment.lexicon_score(string, language) == tuple(lexicon(string)[:2]), string
+
+
+def _slow_fold(value: str) -> str:
+    value = value.lower().translate(text._FOLD_TABLE)
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def test_fold_matches_nfkd():
+    rng = random.Random(5)
+    chars = [chr(c) for c in range(0x20, 0x2100)] + ["😀", "e\u0301", "ﬁ", "Œ"]
+    strings = ["".join(rng.choice(chars) for _ in range(rng.randint(0, 30)))
+               for _ in range(5000)]
+    for value in strings + [row["text"] for row in load_mentions()]:
+        assert text.fold(value) == _slow_fold(value), value
+
+
+def test_term_index_cache_changes_nothing(monkeypatch):
+    lexicon = build_lexicon(ToneConfig())
+    index = lexicon.index
+    toks_list = [text.tokens(row["text"]) for row in load_mentions()]
+    first = [index.find(toks) for toks in toks_list]
+    again = [index.find(toks) for toks in toks_list]  # now answered from the cache
+    assert first == again
+    assert any(first), "the evaluation set matches terms"
+    # A term added later is found: adding clears what the cache remembered.
+    index.add("zorglub*", "cat:fraud", 3.0)
+    assert index.find(["zorglubien"]) == {"cat:fraud": {"zorglubien": 3.0}}
+    # The cache stays bounded whatever the vocabulary.
+    monkeypatch.setattr("tone.lexicon._STARTS_LIMIT", 100)
+    fresh = TermIndex()
+    fresh.add("colis", "cat:delivery", 1.0)
+    for n in range(1000):
+        fresh.find([f"mot{n}", "colis"])
+    assert len(fresh._starts) <= 100
+    assert fresh.find(["colis"]) == {"cat:delivery": {"colis": 1.0}}
