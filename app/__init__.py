@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import event
 
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from app.models.types import json_dumps
 from config import load_settings
 
 
@@ -32,6 +33,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()
 
 
@@ -83,6 +85,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
         }
     else:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_size": 10}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"]["json_serializer"] = json_dumps
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)

@@ -9,14 +9,14 @@ statements are set-based (a handful per page, whatever its size) to keep ingest 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.dml import Insert
 
 from app import triage
@@ -95,20 +95,31 @@ def _upsert_authors(network: str, posts: Sequence[InboundPost]) -> dict[str, Aut
     people: dict[str, Any] = {}
     for post in posts:
         people[post.author.platform_id] = post.author
-    rows = [{"network": network, "platform_id": pid, "handle": (a.handle or pid)[:120],
-             "display_name": (a.name or None) and a.name[:200], "followers": a.followers,
-             "segment": "private", "created_at": utcnow(), "updated_at": utcnow()}
-            for pid, a in sorted(people.items())]
-    # Rows go in in key order: two pollers inserting overlapping pages then take the row
-    # locks in the same order and cannot deadlock (PostgreSQL).
     table = Author.__table__
-    db.session.execute(_insert(table).on_conflict_do_nothing(
-        index_elements=["network", "platform_id"]), rows)
     # Plain rows, not ORM objects: ingest reads five columns of each author.
-    authors = {row.platform_id: SimpleNamespace(**row._mapping) for row in db.session.execute(
-        select(table.c.id, table.c.platform_id, table.c.handle, table.c.followers,
-               table.c.segment)
-        .where(table.c.network == network, table.c.platform_id.in_(list(people))))}
+    columns = select(table.c.id, table.c.platform_id, table.c.handle, table.c.followers,
+                     table.c.segment).where(table.c.network == network)
+
+    def load(pids: list[str]) -> dict[str, Any]:
+        return {row.platform_id: SimpleNamespace(**row._mapping) for row in
+                db.session.execute(columns.where(table.c.platform_id.in_(pids)))}
+
+    # Most authors write more than once: read first, insert only the new ones.
+    authors = load(list(people))
+    missing = sorted(pid for pid in people if pid not in authors)
+    if missing:
+        now = utcnow()
+        rows = [{"network": network, "platform_id": pid,
+                 "handle": (people[pid].handle or pid)[:120],
+                 "display_name": (people[pid].name or None) and people[pid].name[:200],
+                 "followers": people[pid].followers, "segment": "private",
+                 "created_at": now, "updated_at": now} for pid in missing]
+        # Rows go in in key order: two pollers inserting overlapping pages then take the
+        # row locks in the same order and cannot deadlock (PostgreSQL). Insert-or-ignore:
+        # another poller may have inserted some meanwhile; reading back takes theirs.
+        db.session.execute(_insert(table).on_conflict_do_nothing(
+            index_elements=["network", "platform_id"]), rows)
+        authors.update(load(missing))
     changes = []
     for pid, given in sorted(people.items()):
         author = authors[pid]
@@ -152,9 +163,27 @@ def _new_thread_row(channel: Channel, key: str, group: list[InboundPost],
     }
 
 
+#: What ingest reads of a thread that already exists: the columns it changes, plus those
+#: ``_apply``, ``current_due`` and ``thread_summary`` read.
+_THREAD_READ = ("id", "origin_platform_id", "channel_id", "assignee_id", "subject", "status",
+                "priority", "category", "language", "sentiment", "urgency", "visibility",
+                "last_message_at", "version", "first_response_at", "first_response_due",
+                "resolution_due", "resolved_at")
+
+
+def _load_threads(channel_id: int, keys: Iterable[str]) -> dict[str, Any]:
+    """Existing threads by origin key, as plain rows: ingest writes them back with one
+    executemany UPDATE, so ORM objects (identity map, change tracking) would be dead weight."""
+    table = Thread.__table__
+    rows = db.session.execute(
+        select(*(table.c[name] for name in _THREAD_READ))
+        .where(table.c.channel_id == channel_id, table.c.origin_platform_id.in_(list(keys))))
+    return {row.origin_platform_id: SimpleNamespace(**row._mapping) for row in rows}
+
+
 def _resolve_threads(channel: Channel, posts: Sequence[InboundPost],
                      authors: dict[str, Author],
-                     scored: dict[str, tuple[Any, float]]) -> tuple[dict[str, Thread], set[int]]:
+                     scored: dict[str, tuple[Any, float]]) -> tuple[dict[str, Any], set[int]]:
     """Map each post's platform id to its thread, creating threads as needed.
 
     New threads are inserted with their final values, computed from this page's posts, so
@@ -162,27 +191,24 @@ def _resolve_threads(channel: Channel, posts: Sequence[InboundPost],
     """
     keys: dict[str, str] = {}
     dm_posts = [p for p in posts if p.private]
-    open_by_author: dict[int, Thread] = {}
+    open_by_author: dict[int, str] = {}
     if dm_posts:
         author_ids = {authors[p.author.platform_id].id for p in dm_posts}
-        for thread in db.session.scalars(
-            select(Thread).where(Thread.channel_id == channel.id,
-                                 Thread.author_id.in_(author_ids),
-                                 Thread.status.in_(OPEN_STATUSES))
+        for author_id, origin in db.session.execute(
+            select(Thread.author_id, Thread.origin_platform_id)
+            .where(Thread.channel_id == channel.id, Thread.author_id.in_(author_ids),
+                   Thread.status.in_(OPEN_STATUSES))
             .order_by(Thread.last_message_at.desc())
         ):
-            open_by_author.setdefault(thread.author_id, thread)
+            open_by_author.setdefault(author_id, origin)
     for post in posts:
         if post.private:
             joined = open_by_author.get(authors[post.author.platform_id].id)
-            keys[post.platform_id] = joined.origin_platform_id if joined else \
-                f"dm:{post.author.platform_id}:{post.platform_id}"
+            keys[post.platform_id] = joined or f"dm:{post.author.platform_id}:{post.platform_id}"
         else:
             keys[post.platform_id] = origin_key(post)
     wanted = set(keys.values())
-    existing = {t.origin_platform_id: t for t in db.session.scalars(
-        select(Thread).where(Thread.channel_id == channel.id,
-                             Thread.origin_platform_id.in_(wanted)))}
+    existing = _load_threads(channel.id, wanted)
     groups: dict[str, list[InboundPost]] = {}
     for post in sorted(posts, key=lambda p: p.created_at):
         groups.setdefault(keys[post.platform_id], []).append(post)
@@ -203,11 +229,7 @@ def _resolve_threads(channel: Channel, posts: Sequence[InboundPost],
             existing[key] = SimpleNamespace(id=thread_id, assignee_id=None, **by_key[key])
         raced = [k for k in missing if k not in existing]
         if raced:  # created by another poller meanwhile: load them to update them
-            for thread in db.session.scalars(
-                select(Thread).where(Thread.channel_id == channel.id,
-                                     Thread.origin_platform_id.in_(raced))
-            ):
-                existing[thread.origin_platform_id] = thread
+            existing.update(_load_threads(channel.id, raced))
     return {pid: existing[key] for pid, key in keys.items()}, created
 
 
@@ -286,7 +308,7 @@ def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestRepor
     stored = {pid: mid for mid, pid in inserted}
     report.stored += len(stored)
     report.duplicates += len(fresh) - len(stored)
-    touched: dict[int, Thread] = {}
+    touched: dict[int, Any] = {}
     for post in sorted(fresh, key=lambda p: p.created_at):
         if post.platform_id not in stored:
             continue  # another poller stored it first
@@ -323,9 +345,8 @@ _THREAD_COLUMNS = ("last_message_at", "visibility", "category", "language", "sen
                    "resolution_due", "version", "sla_due")
 
 
-def _write_threads(threads: list[Thread]) -> None:
-    """UPDATE the touched threads with one executemany (the unit of work would emit one
-    statement per thread, its changed columns differing), then mark them clean."""
+def _write_threads(threads: list[Any]) -> None:
+    """UPDATE the touched threads (plain rows) with one executemany."""
     if not threads:
         return
     threads.sort(key=lambda t: t.id)  # row locks in key order: see _upsert_authors
@@ -334,10 +355,12 @@ def _write_threads(threads: list[Thread]) -> None:
         thread.sla_due = current_due(thread)
     table = Thread.__table__
     values = [{"b_id": t.id, **{c: getattr(t, c) for c in _THREAD_COLUMNS}} for t in threads]
-    # Clean first, or the statement's autoflush would write them one by one anyway.
-    for thread, row in zip(threads, values, strict=True):
-        for column in _THREAD_COLUMNS:
-            set_committed_value(thread, column, row[column])
+    # A Thread the session already holds (a caller's own) would now be stale: reload it
+    # on next access.
+    for thread in threads:
+        held = db.session.identity_map.get(identity_key(Thread, thread.id))
+        if held is not None:
+            db.session.expire(held)
     db.session.execute(
         table.update().where(table.c.id == bindparam("b_id"))
         .values({c: bindparam(c) for c in _THREAD_COLUMNS}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,12 @@ class UTCDateTime(TypeDecorator[datetime]):
     def load_dialect_impl(self, dialect: Dialect) -> Any:
         return dialect.type_descriptor(DateTime(timezone=dialect.name != "sqlite"))
 
+    def bind_processor(self, dialect: Dialect) -> Any:
+        """On SQLite, format the stored text in one step (see ``_sqlite_text``)."""
+        if dialect.name == "sqlite":
+            return _sqlite_text
+        return super().bind_processor(dialect)
+
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
@@ -37,6 +44,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def _sqlite_text(value: datetime | None) -> str | None:
+    # The exact text SQLAlchemy's SQLite DATETIME writes ("2026-11-23 09:30:00.000000"),
+    # made by one C call: the generic path (to UTC, strip the zone, then a %-format of a
+    # dict) was a tenth of ingest's own cost, at about ten datetimes per stored mention.
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTCDateTime column")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)
+
+
+_encode = json.JSONEncoder().encode
+
+
+def json_dumps(value: Any) -> str:
+    """The engine's JSON serializer: ``json.dumps``, with a shortcut for the empty lists
+    most messages carry (no urgency, no personal data), three per stored mention."""
+    if not value and type(value) is list:
+        return "[]"
+    return _encode(value)
