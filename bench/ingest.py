@@ -6,7 +6,9 @@ evaluation set (French and English customer mentions); a page mixes fresh thread
 replies joining earlier ones. The scoring-only rate analyses and prioritises the same texts
 without any database work. Also prints tone's own per-message p50/p99 (``tone.bench``).
 
-    python -m bench ingest [--pages N] [--sqlite-only] [--check]
+    python -m bench ingest [--pages N] [--rounds R] [--sqlite-only] [--check]
+
+Each figure is the fastest of R runs (default 3; scoring and ingest alternate).
 
 PostgreSQL is measured when DATABASE_URL names one, or when a server answers at
 127.0.0.1:5432 as user postgres (a throw-away database is created and dropped).
@@ -114,24 +116,36 @@ def measure_ingest(database_url: str, pages: list[Any]) -> dict[str, float]:
 
 
 def measure_scoring(pages: list[Any]) -> dict[str, float]:
-    """Mentions per second through tone analysis + priority alone (same texts)."""
+    """Mentions per second through tone analysis + priority alone (same texts).
+
+    The per-mention work is ingest's own: one analyzer lookup, then ``analyse`` and
+    ``priority`` for each mention.
+    """
     from app import triage
+    from tone import priority
 
     app = _app("sqlite://")
     posts = [p for page in pages[1:] for p in page.items]
     now = datetime.now(UTC)
     with app.app_context():
+        analyzer, weights = triage.analyzer({})
         for post in pages[0].items:  # warm-up
-            triage.analyse(post.text)
+            analyzer.analyse(post.text)
         started = time.perf_counter()
         for post in posts:
-            analysis = triage.analyse(post.text, {})
-            triage.score_priority(analysis, followers=post.author.followers,
-                                  segment="private",
-                                  waited_seconds=(now - post.created_at).total_seconds(),
-                                  brand_settings={})
+            analysis = analyzer.analyse(post.text)
+            priority(analysis, followers=post.author.followers, segment="private",
+                     waited_seconds=max(0.0, (now - post.created_at).total_seconds()),
+                     weights=weights)
         elapsed = time.perf_counter() - started
     return {"mentions": float(len(posts)), "seconds": elapsed, "rate": len(posts) / elapsed}
+
+
+def best_of(rounds: int, measure: Any, *args: Any) -> dict[str, float]:
+    """The fastest of ``rounds`` runs (as ``timeit`` reports): other load on the machine
+    only ever slows a run down, so the fastest is the closest to the code's own cost."""
+    runs = [measure(*args) for _ in range(rounds)]
+    return max(runs, key=lambda run: run["rate"])
 
 
 def _postgres() -> tuple[str | None, Any]:
@@ -166,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench ingest", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=31, help="pages of 100 (one warm-up)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="runs of each measurement; the fastest is reported")
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument("--check", action="store_true",
                         help="exit 1 when the SQLite targets are missed")
@@ -173,11 +189,18 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("care").setLevel(logging.WARNING)
     texts = _texts()
     pages = _pages(texts, max(2, args.pages))
-    scoring = measure_scoring(pages)
+    rounds = max(1, args.rounds)
+    # Scoring and ingest alternate, so that a slow spell of the machine hits both.
+    scoring_runs, sqlite_runs = [], []
+    for _ in range(rounds):
+        scoring_runs.append(measure_scoring(pages))
+        with tempfile.TemporaryDirectory() as tmp:
+            sqlite_runs.append(measure_ingest(f"sqlite:///{tmp}/bench.db",
+                                              _pages(texts, len(pages))))
+    scoring = max(scoring_runs, key=lambda run: run["rate"])
+    sqlite = max(sqlite_runs, key=lambda run: run["rate"])
     print(f"scoring only (tone analyse + priority): {scoring['rate']:8.0f} mentions/s "
-          f"({int(scoring['mentions'])} mentions)", flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        sqlite = measure_ingest(f"sqlite:///{tmp}/bench.db", _pages(texts, len(pages)))
+          f"({int(scoring['mentions'])} mentions, fastest of {rounds})", flush=True)
     ratio = sqlite["rate"] / scoring["rate"]
     ok = sqlite["rate"] >= TARGET_RATE and ratio >= TARGET_RATIO
     print(f"ingest end to end, SQLite:              {sqlite['rate']:8.0f} mentions/s "
@@ -191,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
                   "127.0.0.1:5432)")
         else:
             try:
-                pg = measure_ingest(url, _pages(texts, len(pages)))
+                pg = best_of(rounds, measure_ingest, url, _pages(texts, len(pages)))
             finally:
                 if drop:
                     drop()

@@ -34,7 +34,7 @@ from app.models import (
 )
 from app.models.thread import current_due
 from app.realtime.publish import INBOX_ROOM, publish
-from app.sla.policy import apply_due_times
+from app.sla.policy import apply_due_times, policy_for
 from connectors.base import InboundPost, PollResult
 from tone import priority
 
@@ -138,7 +138,8 @@ def _upsert_authors(network: str, posts: Sequence[InboundPost]) -> dict[str, Aut
 
 
 def _new_thread_row(channel: Channel, key: str, group: list[InboundPost],
-                    authors: dict[str, Author], scored: dict[str, tuple[Any, float]]) -> dict:
+                    authors: dict[str, Author], scored: dict[str, tuple[Any, float]],
+                    policy: Any) -> dict:
     """A new thread's row with its final triage and SLA values (no UPDATE needed after)."""
     first = group[0]
     author = authors[first.author.platform_id]
@@ -149,7 +150,8 @@ def _new_thread_row(channel: Channel, key: str, group: list[InboundPost],
         resolved_at=None, first_response_at=None, first_response_due=None, resolution_due=None)
     for post in group:
         _apply(draft, post, *scored[post.platform_id], author.segment)  # type: ignore[arg-type]
-    apply_due_times(draft, channel.brand, author.segment, first.created_at)  # type: ignore[arg-type]
+    apply_due_times(draft, channel.brand, author.segment, first.created_at,  # type: ignore[arg-type]
+                    policy)
     return {
         "channel_id": channel.id, "author_id": author.id, "origin_platform_id": key,
         "subject": " ".join(first.text.split())[:200], "status": draft.status,
@@ -215,7 +217,9 @@ def _resolve_threads(channel: Channel, posts: Sequence[InboundPost],
     missing = sorted(k for k in wanted if k not in existing)  # key order: see _upsert_authors
     created: set[int] = set()
     if missing:
-        rows = [_new_thread_row(channel, key, groups[key], authors, scored) for key in missing]
+        policy = policy_for(channel.brand)  # once per page, not per thread
+        rows = [_new_thread_row(channel, key, groups[key], authors, scored, policy)
+                for key in missing]
         # RETURNING names exactly the threads this transaction created (not a racing poller).
         table = Thread.__table__
         returned = db.session.execute(

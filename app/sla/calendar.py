@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
@@ -360,6 +360,31 @@ class BusinessCalendar:
             if remaining <= available:
                 return begin + remaining
             remaining -= available
+        raise AssertionError("unreachable: _intervals raises when nothing opens")
+
+    def add_business_times(self, start: datetime,
+                           durations: Sequence[timedelta]) -> list[datetime]:
+        """``add_business_time(start, d)`` for each of ``durations``, in one walk over the
+        opening hours (a thread's first-response and resolution due times share a start)."""
+        moment = _as_utc(start, "start")
+        for duration in durations:
+            _check_duration(duration, "duration")
+        order = sorted(range(len(durations)), key=lambda k: durations[k])
+        result: list[datetime] = [moment] * len(durations)
+        elapsed = timedelta(0)
+        pending = iter(order)
+        k = next(pending, None)
+        if k is None:
+            return result
+        for iv_start, iv_end in self._intervals(moment):
+            begin = max(iv_start, moment)
+            available = iv_end - begin
+            while k is not None and durations[k] - elapsed <= available:
+                result[k] = begin + (durations[k] - elapsed)
+                k = next(pending, None)
+            if k is None:
+                return result
+            elapsed += available
         raise AssertionError("unreachable: _intervals raises when nothing opens")
 
     def business_time_between(self, a: datetime, b: datetime) -> timedelta:
@@ -769,8 +794,9 @@ def due_times(
         )
     calendar = calendars[segment]
     band = priority_band(priority)
-    first = calendar.add_business_time(received_at, targets.first_response_for(segment, band))
-    resolution = calendar.add_business_time(received_at, targets.resolution_for(segment, band))
+    first, resolution = calendar.add_business_times(
+        received_at,
+        (targets.first_response_for(segment, band), targets.resolution_for(segment, band)))
     return first, resolution
 
 

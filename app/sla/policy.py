@@ -36,9 +36,13 @@ def policy_for(brand: Brand | None) -> tuple[dict[str, BusinessCalendar], SlaTar
 
 
 def apply_due_times(thread: Thread, brand: Brand | None, segment: str,
-                    received_at: datetime) -> None:
-    """Set the thread's first-response and resolution due times from its priority."""
-    calendars, targets = policy_for(brand)
+                    received_at: datetime,
+                    policy: tuple[dict[str, BusinessCalendar], SlaTargets] | None = None) -> None:
+    """Set the thread's first-response and resolution due times from its priority.
+
+    ``policy`` is ``policy_for(brand)`` when the caller already has it (ingest, per page).
+    """
+    calendars, targets = policy or policy_for(brand)
     first, resolution = due_times(received_at, segment, thread.priority, calendars, targets)
     if thread.first_response_at is None:
         thread.first_response_due = first

@@ -86,3 +86,16 @@ def test_next_open_is_open_and_nothing_opens_before_it(request, name):
         assert cal.is_open(opened)
         assert cal.business_time_between(at, opened) == timedelta(0)
         assert cal.is_open(at) == (opened == at)
+
+
+@pytest.mark.parametrize("name", ["pro", "private", "lunch", "night"])
+def test_several_durations_in_one_walk(request, name):
+    cal = request.getfixturevalue(name)
+    rng = random.Random(SEED + 2)
+    for _ in range(CASES):
+        start = _random_instant(rng)
+        durations = [_random_duration(rng) for _ in range(rng.randint(0, 3))]
+        assert cal.add_business_times(start, durations) == \
+            [cal.add_business_time(start, d) for d in durations], (start, durations)
+    with pytest.raises(ValueError):
+        cal.add_business_times(SPAN_START, [timedelta(hours=1), timedelta(hours=-1)])
