@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.dml import Insert
 
@@ -260,12 +261,14 @@ def store_page(channel: Channel, result: PollResult, *, private: bool) -> Ingest
         report.duplicates += len(posts) - len(fresh)
         if fresh:
             _store_fresh(channel, fresh, report)
-    # The cursor moves in the same transaction as the items it covers.
-    if private:
-        channel.private_cursor = result.cursor
-    else:
-        channel.poll_cursor = result.cursor
-    db.session.flush()
+    # The cursor moves in the same transaction as the items it covers: one UPDATE of that
+    # column (a unit-of-work flush would also diff every loaded object), and the loaded
+    # channel is told its new value.
+    column = "private_cursor" if private else "poll_cursor"
+    table = Channel.__table__
+    db.session.execute(table.update().where(table.c.id == channel.id)
+                       .values({column: result.cursor}))
+    set_committed_value(channel, column, result.cursor)
     return report
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from app.extensions import db, socketio
-from app.models import RealtimeEvent
+from app.models import RealtimeEvent, utcnow
 
 log = logging.getLogger("care.realtime")
 
@@ -29,16 +29,22 @@ def thread_room(thread_id: int) -> str:
     return f"thread:{thread_id}"
 
 
-def publish(name: str, payload: dict[str, Any], room: str = INBOX_ROOM) -> RealtimeEvent:
-    """Record an event in the current transaction; it is emitted once the transaction commits."""
-    record = RealtimeEvent(name=name, room=room, payload=payload)
-    db.session.add(record)
-    db.session.flush()  # assigns the sequence number
-    # The wire form is taken now: after the commit the record's attributes are expired and
-    # no SQL may run inside the after_commit hook.
+def publish(name: str, payload: dict[str, Any], room: str = INBOX_ROOM) -> int:
+    """Record an event in the current transaction; it is emitted once the transaction commits.
+
+    Returns the event's sequence number.
+    """
+    # One INSERT ... RETURNING, not an ORM add + flush: the flush would also write every
+    # other pending change of the session, and ingest calls this once per page.
+    table = RealtimeEvent.__table__
+    seq, created_at = db.session.execute(
+        table.insert().values(name=name, room=room, payload=payload, created_at=utcnow())
+        .returning(table.c.id, table.c.created_at)).one()
+    # The wire form is taken now: no SQL may run inside the after_commit hook.
     pending: list[dict[str, Any]] = db.session.info.setdefault(_PENDING_KEY, [])
-    pending.append(_wire(record))
-    return record
+    pending.append({"seq": seq, "name": name, "room": room, "payload": payload,
+                    "at": created_at.isoformat()})
+    return seq
 
 
 def emit_now(name: str, payload: dict[str, Any], room: str) -> None:
