@@ -5,7 +5,8 @@ Three set-ups, measured in the same run with the same client harness:
 * ``console``: the console's own Socket.IO server (one process, threading mode); a producer
   thread in that process ingests mentions through the real pipeline at the chosen rate;
 * ``bare``: a bare python-socketio server on the same HTTP stack broadcasting timestamped
-  events at the same rate (the floor);
+  events at the same rate (the floor); each is the console's event for one new mention,
+  field for field, so both servers send the same bytes;
 * ``redis``: the console server with ``REDIS_URL``; the producer is another process (standing
   in for the scheduler) whose commits reach the server through the Redis message queue.
 
@@ -95,6 +96,7 @@ socketio.run(app, host="127.0.0.1", port=port, allow_unsafe_werkzeug=True, use_r
 
 BARE_SERVER = r'''
 import sys, threading, time
+from datetime import UTC, datetime
 import socketio
 from werkzeug.serving import make_server
 
@@ -107,8 +109,17 @@ def produce(rate, count):
         delay = target - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
-        server.emit("event", {"seq": i, "name": "thread.updated", "room": "inbox",
-                              "payload": {"id": i}, "at": time.time()})
+        # The console's own event for one new mention, field for field, so that the two
+        # servers send the same bytes and the comparison is about the servers alone.
+        now = datetime.now(UTC).isoformat()
+        thread = {"id": i, "new": True, "status": "new", "priority": 41.5,
+                  "category": "delivery", "language": "fr", "urgency": [],
+                  "visibility": "public",
+                  "subject": "@Brand mon colis n'est pas arrivé, vous pouvez m'aider ?",
+                  "channel_id": 1, "assignee_id": None, "last_message_at": now, "version": 2,
+                  "first_response_due": now, "message_ids": [i]}
+        server.emit("event", {"seq": i, "name": "threads.updated", "room": "inbox",
+                              "payload": {"threads": [thread]}, "at": now})
 
 def wsgi(environ, start_response):
     if environ["PATH_INFO"] == "/bench/produce":
