@@ -10,6 +10,12 @@ without any database work. Also prints tone's own per-message p50/p99 (``tone.be
 
 Each figure is the fastest of R runs (default 3; scoring and ingest alternate).
 
+Wall-clock figures move by a third from one run to the next on a shared machine. With
+``--instructions`` (needs valgrind; about ten minutes) the same two measurements are also
+counted in CPU instructions per mention under callgrind, which gives the same count
+whatever else the machine is doing: the difference between runs of 6 and 16 pages, so
+start-up costs cancel out.
+
 PostgreSQL is measured when DATABASE_URL names one, or when a server answers at
 127.0.0.1:5432 as user postgres (a throw-away database is created and dropped).
 """
@@ -20,6 +26,9 @@ import argparse
 import logging
 import os
 import random
+import re
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -148,6 +157,42 @@ def best_of(rounds: int, measure: Any, *args: Any) -> dict[str, float]:
     return max(runs, key=lambda run: run["rate"])
 
 
+def _child(mode: str, pages: int) -> None:
+    """One measurement in this process (run under callgrind by ``instructions``)."""
+    logging.getLogger("care").setLevel(logging.WARNING)
+    data = _pages(_texts(), pages)
+    if mode == "scoring":
+        measure_scoring(data)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            measure_ingest(f"sqlite:///{tmp}/bench.db", data)
+
+
+def instructions() -> dict[str, float]:
+    """Instructions per mention for scoring alone and for ingest on SQLite (callgrind)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    counts: dict[tuple[str, int], int] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = {}
+        for mode in ("scoring", "ingest"):
+            for pages in (6, 16):
+                code = f"from bench.ingest import _child; _child({mode!r}, {pages})"
+                runs[(mode, pages)] = subprocess.Popen(
+                    ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/{mode}{pages}",
+                     sys.executable, "-c", code],
+                    cwd=root, env={**os.environ, "PYTHONPATH": root},
+                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for key, proc in runs.items():
+            _out, err = proc.communicate()
+            found = re.search(r"Collected : (\d+)", err)
+            if proc.returncode != 0 or found is None:
+                raise RuntimeError(f"callgrind run {key} failed: {err[-500:]}")
+            counts[key] = int(found.group(1))
+    per = {mode: (counts[(mode, 16)] - counts[(mode, 6)]) / (10 * PAGE)
+           for mode in ("scoring", "ingest")}
+    return {**per, "ratio": per["scoring"] / per["ingest"]}
+
+
 def _postgres() -> tuple[str | None, Any]:
     """A PostgreSQL URL to measure on, and a clean-up callable (or None, None)."""
     url = os.environ.get("DATABASE_URL", "")
@@ -183,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3,
                         help="runs of each measurement; the fastest is reported")
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count CPU instructions per mention (valgrind)")
     parser.add_argument("--check", action="store_true",
                         help="exit 1 when the SQLite targets are missed")
     args = parser.parse_args(argv)
@@ -221,6 +268,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ingest end to end, PostgreSQL:          {pg['rate']:8.0f} mentions/s "
                   f"({int(pg['mentions'])} mentions in {pg['seconds']:.2f}s) = "
                   f"{pg['rate'] / scoring['rate']:.0%} of scoring only", flush=True)
+    if args.instructions:
+        counted = instructions()
+        print(f"instructions per mention (callgrind): scoring only {counted['scoring']:,.0f}, "
+              f"ingest end to end on SQLite {counted['ingest']:,.0f} = "
+              f"{counted['ratio']:.0%} of scoring only", flush=True)
     from tone.bench import run as tone_run
 
     figures = tone_run(texts, passes=3)

@@ -65,6 +65,16 @@ def _insert(table: Table) -> Insert:
     return insert(table)
 
 
+def _run(statement: Any, params: Any = None) -> Any:
+    """Execute a Core statement on the session's connection, in its transaction.
+
+    Ingest writes with Core statements only, so the ORM session's execute layer (autoflush,
+    ORM events, result wrapping) is overhead here; ``store_page`` flushes pending ORM
+    changes once first, so nothing a caller changed can be written after these statements.
+    """
+    return db.session.connection().execute(statement, params)
+
+
 def _valid(post: Any) -> str | None:
     """Why a post cannot be stored, or None. Connectors already check; this is the last guard."""
     if not isinstance(post, InboundPost):
@@ -103,7 +113,7 @@ def _upsert_authors(network: str, posts: Sequence[InboundPost]) -> dict[str, Aut
 
     def load(pids: list[str]) -> dict[str, Any]:
         return {row.platform_id: SimpleNamespace(**row._mapping) for row in
-                db.session.execute(columns.where(table.c.platform_id.in_(pids)))}
+                _run(columns.where(table.c.platform_id.in_(pids)))}
 
     # Most authors write more than once: read first, insert only the new ones.
     authors = load(list(people))
@@ -118,7 +128,7 @@ def _upsert_authors(network: str, posts: Sequence[InboundPost]) -> dict[str, Aut
         # Rows go in in key order: two pollers inserting overlapping pages then take the
         # row locks in the same order and cannot deadlock (PostgreSQL). Insert-or-ignore:
         # another poller may have inserted some meanwhile; reading back takes theirs.
-        db.session.execute(_insert(table).on_conflict_do_nothing(
+        _run(_insert(table).on_conflict_do_nothing(
             index_elements=["network", "platform_id"]), rows)
         authors.update(load(missing))
     changes = []
@@ -132,7 +142,7 @@ def _upsert_authors(network: str, posts: Sequence[InboundPost]) -> dict[str, Aut
             changes.append({"b_id": author.id, "handle": handle, "followers": followers,
                             "updated_at": utcnow()})
     if changes:
-        db.session.execute(table.update().where(table.c.id == bindparam("b_id")).values(
+        _run(table.update().where(table.c.id == bindparam("b_id")).values(
             handle=bindparam("handle"), followers=bindparam("followers"),
             updated_at=bindparam("updated_at")), changes)
     return authors  # type: ignore[return-value]
@@ -178,7 +188,7 @@ def _load_threads(channel_id: int, keys: Iterable[str]) -> dict[str, Any]:
     """Existing threads by origin key, as plain rows: ingest writes them back with one
     executemany UPDATE, so ORM objects (identity map, change tracking) would be dead weight."""
     table = Thread.__table__
-    rows = db.session.execute(
+    rows = _run(
         select(*(table.c[name] for name in _THREAD_READ))
         .where(table.c.channel_id == channel_id, table.c.origin_platform_id.in_(list(keys))))
     return {row.origin_platform_id: SimpleNamespace(**row._mapping) for row in rows}
@@ -197,7 +207,7 @@ def _resolve_threads(channel: Channel, posts: Sequence[InboundPost],
     open_by_author: dict[int, str] = {}
     if dm_posts:
         author_ids = {authors[p.author.platform_id].id for p in dm_posts}
-        for author_id, origin in db.session.execute(
+        for author_id, origin in _run(
             select(Thread.author_id, Thread.origin_platform_id)
             .where(Thread.channel_id == channel.id, Thread.author_id.in_(author_ids),
                    Thread.status.in_(OPEN_STATUSES))
@@ -223,7 +233,7 @@ def _resolve_threads(channel: Channel, posts: Sequence[InboundPost],
                 for key in missing]
         # RETURNING names exactly the threads this transaction created (not a racing poller).
         table = Thread.__table__
-        returned = db.session.execute(
+        returned = _run(
             _insert(table).on_conflict_do_nothing(
                 index_elements=["channel_id", "origin_platform_id"]
             ).returning(table.c.id, table.c.origin_platform_id), rows).all()
@@ -240,6 +250,7 @@ def _resolve_threads(channel: Channel, posts: Sequence[InboundPost],
 
 def store_page(channel: Channel, result: PollResult, *, private: bool) -> IngestReport:
     """Store a page and the cursor in the current transaction (flushed, not committed)."""
+    db.session.flush()  # a caller's pending changes go first (see _run)
     report = IngestReport(received=len(result.items))
     for skipped in result.skipped:
         report.skipped += 1
@@ -255,8 +266,8 @@ def store_page(channel: Channel, result: PollResult, *, private: bool) -> Ingest
             continue
         posts.setdefault(post.platform_id, post)
     if posts:
-        known = set(db.session.scalars(select(Message.platform_id).where(
-            Message.channel_id == channel.id, Message.platform_id.in_(list(posts)))))
+        known = set(_run(select(Message.platform_id).where(
+            Message.channel_id == channel.id, Message.platform_id.in_(list(posts)))).scalars())
         fresh = [p for pid, p in posts.items() if pid not in known]
         report.duplicates += len(posts) - len(fresh)
         if fresh:
@@ -266,7 +277,7 @@ def store_page(channel: Channel, result: PollResult, *, private: bool) -> Ingest
     # channel is told its new value.
     column = "private_cursor" if private else "poll_cursor"
     table = Channel.__table__
-    db.session.execute(table.update().where(table.c.id == channel.id)
+    _run(table.update().where(table.c.id == channel.id)
                        .values({column: result.cursor}))
     set_committed_value(channel, column, result.cursor)
     return report
@@ -306,7 +317,7 @@ def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestRepor
             "send_attempts": 0, "is_acknowledgement": False,
         })
     rows.sort(key=lambda row: row["platform_id"])  # key order: see _upsert_authors
-    inserted = db.session.execute(
+    inserted = _run(
         _insert(Message.__table__).on_conflict_do_nothing(
             index_elements=["channel_id", "platform_id"]
         ).returning(Message.__table__.c.id, Message.__table__.c.platform_id),
@@ -368,7 +379,7 @@ def _write_threads(threads: list[Any]) -> None:
         held = db.session.identity_map.get(identity_key(Thread, thread.id))
         if held is not None:
             db.session.expire(held)
-    db.session.execute(
+    _run(
         table.update().where(table.c.id == bindparam("b_id"))
         .values({c: bindparam(c) for c in _THREAD_COLUMNS}),
         values,
