@@ -31,6 +31,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -297,6 +299,26 @@ def _start(code: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+@contextmanager
+def _serving(code: str, args: list[str], env: dict[str, str], ready: str) -> Iterator[str]:
+    """Start a server script on a free port; yield its URL once ``ready`` answers."""
+    port = _free_port()
+    server = _start(code, [str(port), *args], env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait(url, ready)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _post_trigger(url: str) -> Any:
+    def trigger(rate: float, count: int) -> None:
+        requests.post(f"{url}/bench/produce", json={"rate": rate, "count": count})
+    return trigger
+
+
 def run(quick: bool = False) -> list[dict[str, Any]]:
     """Run every set-up and print the figures; returns the rows."""
     seconds = 3.0 if quick else 6.0
@@ -305,42 +327,17 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     base_env = {**os.environ, "PYTHONPATH": str(ROOT)}
     base_env.pop("REDIS_URL", None)
     with tempfile.TemporaryDirectory() as tmp:
-        db_url = f"sqlite:///{Path(tmp) / 'fanout.db'}"
-        env = {**base_env, "DATABASE_URL": db_url}
-
-        port = _free_port()
-        console = _start(CONSOLE_SERVER, [str(port), PASSWORD, "1"], env)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait(url, "/login")
+        env = {**base_env, "DATABASE_URL": f"sqlite:///{Path(tmp) / 'fanout.db'}"}
+        with _serving(CONSOLE_SERVER, [PASSWORD, "1"], env, "/login") as url:
             cookie = _cookie(url)
-
-            def trigger(rate: float, count: int) -> None:
-                requests.post(f"{url}/bench/produce", json={"rate": rate, "count": count})
-
             for agents, rate in loads:
                 print(f"fanout: console {agents} agents at {rate:.0f}/s", flush=True)
-                results.append({"setup": "console", **_measure(url, cookie, agents, rate,
-                                                               seconds, trigger)})
-        finally:
-            console.terminate()
-            console.wait(10)
-
-        port = _free_port()
-        bare = _start(BARE_SERVER, [str(port)], base_env)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait(url, "/bench/none")
-
-            def trigger_bare(rate: float, count: int) -> None:
-                requests.post(f"{url}/bench/produce", json={"rate": rate, "count": count})
-
+                results.append({"setup": "console", **_measure(
+                    url, cookie, agents, rate, seconds, _post_trigger(url))})
+        with _serving(BARE_SERVER, [], base_env, "/bench/none") as url:
             for agents, rate in loads:
-                results.append({"setup": "bare", **_measure(url, "", agents, rate, seconds,
-                                                            trigger_bare)})
-        finally:
-            bare.terminate()
-            bare.wait(10)
+                results.append({"setup": "bare", **_measure(
+                    url, "", agents, rate, seconds, _post_trigger(url))})
 
         redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
         try:
@@ -351,24 +348,17 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             print(f"fanout: Redis at {redis_url} unreachable ({exc}); redis set-up skipped")
         else:
             renv = {**env, "REDIS_URL": redis_url}
-            port = _free_port()
-            console = _start(CONSOLE_SERVER, [str(port), PASSWORD, "0"], renv)
-            url = f"http://127.0.0.1:{port}"
-            try:
-                _wait(url, "/login")
+
+            def trigger_redis(rate: float, count: int) -> None:
+                subprocess.Popen([sys.executable, "-c", EXTERNAL_PRODUCER, str(rate),
+                                  str(count)], cwd=ROOT, env=renv,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+            with _serving(CONSOLE_SERVER, [PASSWORD, "0"], renv, "/login") as url:
                 cookie = _cookie(url)
-
-                def trigger_redis(rate: float, count: int) -> None:
-                    subprocess.Popen([sys.executable, "-c", EXTERNAL_PRODUCER, str(rate),
-                                      str(count)], cwd=ROOT, env=renv,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
                 for agents, rate in loads:
-                    results.append({"setup": "redis", **_measure(url, cookie, agents, rate,
-                                                                 seconds + 2, trigger_redis)})
-            finally:
-                console.terminate()
-                console.wait(10)
+                    results.append({"setup": "redis", **_measure(
+                        url, cookie, agents, rate, seconds + 2, trigger_redis)})
     _print(results)
     return results
 

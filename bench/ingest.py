@@ -150,10 +150,9 @@ def measure_scoring(pages: list[Any]) -> dict[str, float]:
     return {"mentions": float(len(posts)), "seconds": elapsed, "rate": len(posts) / elapsed}
 
 
-def best_of(rounds: int, measure: Any, *args: Any) -> dict[str, float]:
-    """The fastest of ``rounds`` runs (as ``timeit`` reports): other load on the machine
+def fastest(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The fastest of several runs (as ``timeit`` reports): other load on the machine
     only ever slows a run down, so the fastest is the closest to the code's own cost."""
-    runs = [measure(*args) for _ in range(rounds)]
     return max(runs, key=lambda run: run["rate"])
 
 
@@ -244,8 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             sqlite_runs.append(measure_ingest(f"sqlite:///{tmp}/bench.db",
                                               _pages(texts, len(pages))))
-    scoring = max(scoring_runs, key=lambda run: run["rate"])
-    sqlite = max(sqlite_runs, key=lambda run: run["rate"])
+    scoring, sqlite = fastest(scoring_runs), fastest(sqlite_runs)
     print(f"scoring only (tone analyse + priority): {scoring['rate']:8.0f} mentions/s "
           f"({int(scoring['mentions'])} mentions, fastest of {rounds})", flush=True)
     ratio = sqlite["rate"] / scoring["rate"]
@@ -261,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
                   "127.0.0.1:5432)")
         else:
             try:
-                pg = best_of(rounds, measure_ingest, url, _pages(texts, len(pages)))
+                pg = fastest([measure_ingest(url, _pages(texts, len(pages)))
+                              for _ in range(rounds)])
             finally:
                 if drop:
                     drop()

@@ -351,16 +351,7 @@ class BusinessCalendar:
         A start outside opening hours starts the clock at the next opening. A duration that
         ends exactly at a closing time returns that closing time, not the next opening.
         """
-        moment = _as_utc(start, "start")
-        _check_duration(duration, "duration")
-        remaining = duration
-        for iv_start, iv_end in self._intervals(moment):
-            begin = max(iv_start, moment)
-            available = iv_end - begin
-            if remaining <= available:
-                return begin + remaining
-            remaining -= available
-        raise AssertionError("unreachable: _intervals raises when nothing opens")
+        return self.add_business_times(start, (duration,))[0]
 
     def add_business_times(self, start: datetime,
                            durations: Sequence[timedelta]) -> list[datetime]:
