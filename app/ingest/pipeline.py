@@ -3,7 +3,8 @@
 A page is stored in one transaction together with the channel's new cursor, so a crash
 loses nothing and a restart duplicates nothing: messages are inserted with
 insert-or-ignore against UNIQUE(channel_id, platform_id), never check-then-insert. The
-statements are set-based (a handful per page, whatever its size) to keep ingest fast.
+statements are set-based (a handful per page, whatever its size) and prepared once
+(``app.ingest.sql``) to keep ingest fast.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
-from sqlalchemy.sql.dml import Insert
 
 from app import triage
 from app.extensions import db
+from app.ingest.sql import BulkInsert, BulkUpdate, SelectIn
 from app.models import (
     OPEN_STATUSES,
     Author,
@@ -56,23 +57,57 @@ class IngestReport:
     thread_ids: list[int] = field(default_factory=list)
 
 
-def _insert(table: Table) -> Insert:
-    # Insert-or-ignore needs the dialect's own INSERT construct.
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+def _conn() -> Connection:
+    """The session's connection, in its transaction.
 
-
-def _run(statement: Any, params: Any = None) -> Any:
-    """Execute a Core statement on the session's connection, in its transaction.
-
-    Ingest writes with Core statements only, so the ORM session's execute layer (autoflush,
-    ORM events, result wrapping) is overhead here; ``store_page`` flushes pending ORM
-    changes once first, so nothing a caller changed can be written after these statements.
+    Ingest writes with its own prepared statements, so the ORM session's execute layer
+    (autoflush, ORM events, result wrapping) is overhead here; ``store_page`` flushes
+    pending ORM changes once first, so nothing a caller changed can be written after them.
     """
-    return db.session.connection().execute(statement, params)
+    return db.session.connection()
+
+
+class _Record(SimpleNamespace):
+    """A row as plain attributes, for the helpers shared with ORM objects (``_apply``,
+    ``apply_due_times``, ``current_due``, ``thread_summary``)."""
+
+
+_AUTHOR_READ = ("id", "platform_id", "handle", "followers", "segment")
+_AUTHOR_INSERT = ("network", "platform_id", "handle", "display_name", "followers", "segment",
+                  "created_at", "updated_at")
+_AUTHOR_CHANGES = ("handle", "followers", "updated_at")
+#: What ingest reads of a thread that already exists: the columns it changes, plus those
+#: ``_apply``, ``current_due`` and ``thread_summary`` read.
+_THREAD_READ = ("id", "origin_platform_id", "channel_id", "assignee_id", "subject", "status",
+                "priority", "category", "language", "sentiment", "urgency", "visibility",
+                "last_message_at", "version", "first_response_at", "first_response_due",
+                "resolution_due", "resolved_at", "sla_due")
+_THREAD_INSERT = ("channel_id", "author_id", "origin_platform_id", "subject", "status",
+                  "visibility", "category", "language", "sentiment", "urgency", "priority",
+                  "created_at", "last_message_at", "first_response_due", "resolution_due",
+                  "sla_due", "version")
+#: The thread columns ingest changes, written for every touched thread in one statement.
+_THREAD_COLUMNS = ("last_message_at", "visibility", "category", "language", "sentiment",
+                   "urgency", "priority", "status", "resolved_at", "first_response_due",
+                   "resolution_due", "version", "sla_due")
+_MESSAGE_INSERT = ("thread_id", "channel_id", "platform_id", "parent_platform_id", "direction",
+                   "kind", "visibility", "text", "url", "author_id", "platform_created_at",
+                   "received_at", "language", "polarity", "subjectivity", "category",
+                   "urgency", "pii", "send_attempts", "is_acknowledgement")
+
+_authors, _threads, _messages = Author.__table__, Thread.__table__, Message.__table__
+_known_messages = SelectIn(_messages, ("platform_id",), ("channel_id",), "platform_id")
+_read_authors = SelectIn(_authors, _AUTHOR_READ, ("network",), "platform_id")
+_insert_authors = BulkInsert(_authors, _AUTHOR_INSERT, ("network", "platform_id"),
+                             ("id", "platform_id"))
+_update_authors = BulkUpdate(_authors, _AUTHOR_CHANGES)
+_read_threads = SelectIn(_threads, _THREAD_READ, ("channel_id",), "origin_platform_id")
+_insert_threads = BulkInsert(_threads, _THREAD_INSERT, ("channel_id", "origin_platform_id"),
+                             ("id", "origin_platform_id"))
+#: One UPDATE per set of changed columns (see ``_write_threads``).
+_update_threads: dict[tuple[str, ...], BulkUpdate] = {}
+_insert_messages = BulkInsert(_messages, _MESSAGE_INSERT, ("channel_id", "platform_id"),
+                              ("id", "platform_id"))
 
 
 def _valid(post: Any) -> str | None:
@@ -102,35 +137,35 @@ def origin_key(post: InboundPost) -> str:
     return f"x:{root}:{post.author.platform_id}"
 
 
-def _upsert_authors(network: str, posts: Sequence[InboundPost]) -> dict[str, Author]:
+def _upsert_authors(network: str, posts: Sequence[InboundPost]) -> dict[str, Any]:
+    """The page's authors by platform id (records with ``_AUTHOR_READ``), created as needed."""
     people: dict[str, Any] = {}
     for post in posts:
         people[post.author.platform_id] = post.author
-    table = Author.__table__
-    # Plain rows, not ORM objects: ingest reads five columns of each author.
-    columns = select(table.c.id, table.c.platform_id, table.c.handle, table.c.followers,
-                     table.c.segment).where(table.c.network == network)
+    conn = _conn()
 
-    def load(pids: list[str]) -> dict[str, Any]:
-        return {row.platform_id: SimpleNamespace(**row._mapping) for row in
-                _run(columns.where(table.c.platform_id.in_(pids)))}
+    def load(pids: Iterable[str]) -> dict[str, Any]:
+        return {row[1]: _Record(**dict(zip(_AUTHOR_READ, row, strict=True)))
+                for row in _read_authors(conn, (network,), pids)}
 
     # Most authors write more than once: read first, insert only the new ones.
-    authors = load(list(people))
+    authors = load(people)
     missing = sorted(pid for pid in people if pid not in authors)
     if missing:
         now = utcnow()
-        rows = [{"network": network, "platform_id": pid,
-                 "handle": (people[pid].handle or pid)[:120],
-                 "display_name": (people[pid].name or None) and people[pid].name[:200],
-                 "followers": people[pid].followers, "segment": "private",
-                 "created_at": now, "updated_at": now} for pid in missing]
+        rows = {pid: (network, pid, (people[pid].handle or pid)[:120],
+                      (people[pid].name or None) and people[pid].name[:200],
+                      people[pid].followers, "private", now, now) for pid in missing}
         # Rows go in in key order: two pollers inserting overlapping pages then take the
         # row locks in the same order and cannot deadlock (PostgreSQL). Insert-or-ignore:
         # another poller may have inserted some meanwhile; reading back takes theirs.
-        _run(_insert(table).on_conflict_do_nothing(
-            index_elements=["network", "platform_id"]), rows)
-        authors.update(load(missing))
+        for author_id, pid in _insert_authors(conn, list(rows.values())):
+            row = rows[pid]
+            authors[pid] = _Record(id=author_id, platform_id=pid, handle=row[2],
+                                   followers=row[4], segment=row[5])
+        raced = [pid for pid in missing if pid not in authors]
+        if raced:
+            authors.update(load(raced))
     changes = []
     for pid, given in sorted(people.items()):
         author = authors[pid]
@@ -139,63 +174,47 @@ def _upsert_authors(network: str, posts: Sequence[InboundPost]) -> dict[str, Aut
         followers = given.followers if given.followers is not None else author.followers
         if (handle, followers) != (author.handle, author.followers):
             author.handle, author.followers = handle, followers
-            changes.append({"b_id": author.id, "handle": handle, "followers": followers,
-                            "updated_at": utcnow()})
-    if changes:
-        _run(table.update().where(table.c.id == bindparam("b_id")).values(
-            handle=bindparam("handle"), followers=bindparam("followers"),
-            updated_at=bindparam("updated_at")), changes)
-    return authors  # type: ignore[return-value]
+            changes.append((handle, followers, utcnow(), author.id))
+    _update_authors(conn, changes)
+    return authors
 
 
-def _new_thread_row(channel: Channel, key: str, group: list[InboundPost],
-                    authors: dict[str, Author], scored: dict[str, tuple[Any, float]],
-                    policy: Any) -> dict:
-    """A new thread's row with its final triage and SLA values (no UPDATE needed after)."""
+def _new_thread(channel: Channel, key: str, group: list[InboundPost],
+                authors: dict[str, Any], scored: dict[str, tuple[Any, float]],
+                policy: Any) -> _Record:
+    """A new thread with its final triage and SLA values (no UPDATE needed after)."""
     first = group[0]
     author = authors[first.author.platform_id]
-    draft = SimpleNamespace(
-        last_message_at=first.created_at, status=ThreadStatus.NEW.value,
+    thread = _Record(
+        id=None, channel_id=channel.id, author_id=author.id, origin_platform_id=key,
+        subject=" ".join(first.text.split())[:200], assignee_id=None,
+        created_at=first.created_at, last_message_at=first.created_at,
+        status=ThreadStatus.NEW.value,
         visibility=Visibility.PRIVATE.value if first.private else Visibility.PUBLIC.value,
         category=None, language=None, sentiment=None, urgency=[], priority=0.0,
-        resolved_at=None, first_response_at=None, first_response_due=None, resolution_due=None)
+        resolved_at=None, first_response_at=None, first_response_due=None,
+        resolution_due=None, version=2)
     for post in group:
-        _apply(draft, post, *scored[post.platform_id], author.segment)  # type: ignore[arg-type]
-    apply_due_times(draft, channel.brand, author.segment, first.created_at,  # type: ignore[arg-type]
+        _apply(thread, post, *scored[post.platform_id], author.segment)  # type: ignore[arg-type]
+    apply_due_times(thread, channel.brand, author.segment, first.created_at,  # type: ignore[arg-type]
                     policy)
-    return {
-        "channel_id": channel.id, "author_id": author.id, "origin_platform_id": key,
-        "subject": " ".join(first.text.split())[:200], "status": draft.status,
-        "visibility": draft.visibility, "category": draft.category,
-        "language": draft.language, "sentiment": draft.sentiment, "urgency": draft.urgency,
-        "priority": draft.priority, "created_at": first.created_at,
-        "last_message_at": draft.last_message_at,
-        "first_response_due": draft.first_response_due, "resolution_due": draft.resolution_due,
-        "sla_due": current_due(draft),  # type: ignore[arg-type]
-        "version": 2,
-    }
-
-
-#: What ingest reads of a thread that already exists: the columns it changes, plus those
-#: ``_apply``, ``current_due`` and ``thread_summary`` read.
-_THREAD_READ = ("id", "origin_platform_id", "channel_id", "assignee_id", "subject", "status",
-                "priority", "category", "language", "sentiment", "urgency", "visibility",
-                "last_message_at", "version", "first_response_at", "first_response_due",
-                "resolution_due", "resolved_at")
+    thread.sla_due = current_due(thread)  # type: ignore[arg-type]
+    return thread
 
 
 def _load_threads(channel_id: int, keys: Iterable[str]) -> dict[str, Any]:
-    """Existing threads by origin key, as plain rows: ingest writes them back with one
-    executemany UPDATE, so ORM objects (identity map, change tracking) would be dead weight."""
-    table = Thread.__table__
-    rows = _run(
-        select(*(table.c[name] for name in _THREAD_READ))
-        .where(table.c.channel_id == channel_id, table.c.origin_platform_id.in_(list(keys))))
-    return {row.origin_platform_id: SimpleNamespace(**row._mapping) for row in rows}
+    """Existing threads by origin key, as plain records: ingest writes back what changed with
+    executemany UPDATEs, so ORM objects (identity map, change tracking) would be dead weight.
+    Each record keeps the values as read in ``loaded``."""
+    threads = {}
+    for row in _read_threads(_conn(), (channel_id,), keys):
+        values = dict(zip(_THREAD_READ, row, strict=True))
+        threads[row[1]] = _Record(**values, loaded=values)
+    return threads
 
 
 def _resolve_threads(channel: Channel, posts: Sequence[InboundPost],
-                     authors: dict[str, Author],
+                     authors: dict[str, Any],
                      scored: dict[str, tuple[Any, float]]) -> tuple[dict[str, Any], set[int]]:
     """Map each post's platform id to its thread, creating threads as needed.
 
@@ -207,7 +226,7 @@ def _resolve_threads(channel: Channel, posts: Sequence[InboundPost],
     open_by_author: dict[int, str] = {}
     if dm_posts:
         author_ids = {authors[p.author.platform_id].id for p in dm_posts}
-        for author_id, origin in _run(
+        for author_id, origin in _conn().execute(
             select(Thread.author_id, Thread.origin_platform_id)
             .where(Thread.channel_id == channel.id, Thread.author_id.in_(author_ids),
                    Thread.status.in_(OPEN_STATUSES))
@@ -229,19 +248,17 @@ def _resolve_threads(channel: Channel, posts: Sequence[InboundPost],
     created: set[int] = set()
     if missing:
         policy = policy_for(channel.brand)  # once per page, not per thread
-        rows = [_new_thread_row(channel, key, groups[key], authors, scored, policy)
-                for key in missing]
+        drafts = {key: _new_thread(channel, key, groups[key], authors, scored, policy)
+                  for key in missing}
         # RETURNING names exactly the threads this transaction created (not a racing poller).
-        table = Thread.__table__
-        returned = _run(
-            _insert(table).on_conflict_do_nothing(
-                index_elements=["channel_id", "origin_platform_id"]
-            ).returning(table.c.id, table.c.origin_platform_id), rows).all()
-        by_key = {row["origin_platform_id"]: row for row in rows}
+        returned = _insert_threads(_conn(), [
+            tuple(getattr(thread, name) for name in _THREAD_INSERT)
+            for thread in drafts.values()])
         for thread_id, key in returned:
             created.add(thread_id)
-            # The row as inserted stands in for the thread: nothing more to load or write.
-            existing[key] = SimpleNamespace(id=thread_id, assignee_id=None, **by_key[key])
+            # The draft as inserted stands in for the thread: nothing more to load or write.
+            drafts[key].id = thread_id
+            existing[key] = drafts[key]
         raced = [k for k in missing if k not in existing]
         if raced:  # created by another poller meanwhile: load them to update them
             existing.update(_load_threads(channel.id, raced))
@@ -250,7 +267,7 @@ def _resolve_threads(channel: Channel, posts: Sequence[InboundPost],
 
 def store_page(channel: Channel, result: PollResult, *, private: bool) -> IngestReport:
     """Store a page and the cursor in the current transaction (flushed, not committed)."""
-    db.session.flush()  # a caller's pending changes go first (see _run)
+    db.session.flush()  # a caller's pending changes go first (see _conn)
     report = IngestReport(received=len(result.items))
     for skipped in result.skipped:
         report.skipped += 1
@@ -266,8 +283,7 @@ def store_page(channel: Channel, result: PollResult, *, private: bool) -> Ingest
             continue
         posts.setdefault(post.platform_id, post)
     if posts:
-        known = set(_run(select(Message.platform_id).where(
-            Message.channel_id == channel.id, Message.platform_id.in_(list(posts)))).scalars())
+        known = {row[0] for row in _known_messages(_conn(), (channel.id,), posts)}
         fresh = [p for pid, p in posts.items() if pid not in known]
         report.duplicates += len(posts) - len(fresh)
         if fresh:
@@ -277,8 +293,8 @@ def store_page(channel: Channel, result: PollResult, *, private: bool) -> Ingest
     # channel is told its new value.
     column = "private_cursor" if private else "poll_cursor"
     table = Channel.__table__
-    _run(table.update().where(table.c.id == channel.id)
-                       .values({column: result.cursor}))
+    _conn().execute(table.update().where(table.c.id == channel.id)
+                    .values({column: result.cursor}))
     set_committed_value(channel, column, result.cursor)
     return report
 
@@ -298,32 +314,19 @@ def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestRepor
                         waited_seconds=waited, weights=weights)
         scored[post.platform_id] = (analysis, prio)
     threads, created = _resolve_threads(channel, fresh, authors, scored)
+    inbound, public, private = (Direction.INBOUND.value, Visibility.PUBLIC.value,
+                                Visibility.PRIVATE.value)
     rows = []
-    for post in fresh:
-        author = authors[post.author.platform_id]
-        text = post.text[:MAX_TEXT]
-        analysis, _prio = scored[post.platform_id]
-        rows.append({
-            "thread_id": threads[post.platform_id].id, "channel_id": channel.id,
-            "platform_id": post.platform_id, "parent_platform_id": post.parent_id,
-            "direction": Direction.INBOUND.value, "kind": post.kind,
-            "visibility": Visibility.PRIVATE.value if post.private else Visibility.PUBLIC.value,
-            "text": text, "url": post.url, "author_id": author.id,
-            "platform_created_at": post.created_at, "received_at": now,
-            "language": analysis.language, "polarity": analysis.polarity,
-            "subjectivity": analysis.subjectivity, "category": analysis.category,
-            "urgency": [f.to_dict() for f in analysis.urgency],
-            "pii": [s.to_dict() for s in analysis.pii],
-            "send_attempts": 0, "is_acknowledgement": False,
-        })
-    rows.sort(key=lambda row: row["platform_id"])  # key order: see _upsert_authors
-    inserted = _run(
-        _insert(Message.__table__).on_conflict_do_nothing(
-            index_elements=["channel_id", "platform_id"]
-        ).returning(Message.__table__.c.id, Message.__table__.c.platform_id),
-        rows,
-    ).all()
-    stored = {pid: mid for mid, pid in inserted}
+    for post in sorted(fresh, key=lambda p: p.platform_id):  # key order: see _upsert_authors
+        analysis = scored[post.platform_id][0]
+        rows.append((
+            threads[post.platform_id].id, channel.id, post.platform_id, post.parent_id,
+            inbound, post.kind, private if post.private else public, post.text[:MAX_TEXT],
+            post.url, authors[post.author.platform_id].id, post.created_at, now,
+            analysis.language, analysis.polarity, analysis.subjectivity, analysis.category,
+            [f.to_dict() for f in analysis.urgency], [s.to_dict() for s in analysis.pii],
+            0, False))
+    stored = {pid: mid for mid, pid in _insert_messages(_conn(), rows)}
     report.stored += len(stored)
     report.duplicates += len(fresh) - len(stored)
     touched: dict[int, Any] = {}
@@ -357,33 +360,38 @@ def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestRepor
         ]}, INBOX_ROOM)
 
 
-#: The thread columns ingest changes, written for every touched thread in one statement.
-_THREAD_COLUMNS = ("last_message_at", "visibility", "category", "language", "sentiment",
-                   "urgency", "priority", "status", "resolved_at", "first_response_due",
-                   "resolution_due", "version", "sla_due")
-
-
 def _write_threads(threads: list[Any]) -> None:
-    """UPDATE the touched threads (plain rows) with one executemany."""
+    """UPDATE the touched threads (plain records): only the columns that changed, one
+    executemany per set of changed columns.
+
+    A reply usually changes the last message time, the tone and the version, seldom the
+    status or the due times; every index on a column named in SET is rewritten, changed or
+    not (on SQLite, random leaf pages of up to eleven indexes per thread, most of the
+    write-ahead log of a page).
+    """
     if not threads:
         return
     threads.sort(key=lambda t: t.id)  # row locks in key order: see _upsert_authors
+    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
     for thread in threads:
         # The unit of work is bypassed, so its before_flush hook is too: keep sla_due here.
         thread.sla_due = current_due(thread)
-    table = Thread.__table__
-    values = [{"b_id": t.id, **{c: getattr(t, c) for c in _THREAD_COLUMNS}} for t in threads]
-    # A Thread the session already holds (a caller's own) would now be stale: reload it
-    # on next access.
-    for thread in threads:
+        # A Thread the session already holds (a caller's own) would now be stale: reload
+        # it on next access.
         held = db.session.identity_map.get(identity_key(Thread, thread.id))
         if held is not None:
             db.session.expire(held)
-    _run(
-        table.update().where(table.c.id == bindparam("b_id"))
-        .values({c: bindparam(c) for c in _THREAD_COLUMNS}),
-        values,
-    )
+        loaded = thread.loaded
+        changed = tuple(c for c in _THREAD_COLUMNS if getattr(thread, c) != loaded[c])
+        if changed:  # the version always moves; this guards the SQL
+            groups.setdefault(changed, []).append(
+                (*(getattr(thread, c) for c in changed), thread.id))
+    conn = _conn()
+    for changed, rows in groups.items():
+        update = _update_threads.get(changed)
+        if update is None:
+            update = _update_threads[changed] = BulkUpdate(_threads, changed)
+        update(conn, rows)
 
 
 def _apply(thread: Thread, post: InboundPost, analysis: Any, prio: float, segment: str) -> None:

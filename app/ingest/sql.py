@@ -1,0 +1,200 @@
+"""Ingest's hot statements, rendered once per dialect and run with positional parameters.
+
+Ingest writes a page of about a hundred mentions with about ten statements. Through
+SQLAlchemy Core, every row of every statement went through the compiled statement's
+generic machinery (a dictionary of named parameters per row, IN lists expanded and the
+SQL re-rendered at each execution, a result row object per row read): about a third of
+ingest's own cost. Here each statement is rendered once per dialect and size from the
+table's own columns; parameters are positional tuples converted by the columns' own type
+processors (the very conversions SQLAlchemy applies, so the stored values are the same);
+and the statement runs through ``Connection.exec_driver_sql`` on the session's connection,
+so it is in the session's transaction and engine events and logging still see it.
+
+Only the subset of SQL that SQLite (3.35 or later) and PostgreSQL share is rendered:
+multi-row ``INSERT ... ON CONFLICT (...) DO NOTHING RETURNING``, ``UPDATE ... WHERE key``
+and ``SELECT ... WHERE a = ? AND b IN (...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Column, Connection, CursorResult, Dialect, Table
+
+Processor = Callable[[Any], Any] | None
+
+#: Bound parameters per statement. SQLite (since 3.32) allows 32,766, PostgreSQL 65,535;
+#: SQLAlchemy's own multi-row inserts use the same bound.
+MAX_PARAMETERS = 32_000
+#: Values in one IN list; longer lists are read in several statements.
+MAX_IN = 500
+
+
+def _placeholder(dialect: Dialect) -> str:
+    if dialect.paramstyle == "qmark":
+        return "?"
+    if dialect.paramstyle in ("format", "pyformat"):
+        return "%s"
+    raise NotImplementedError(f"parameter style {dialect.paramstyle!r}")
+
+
+class _Shape:
+    """Quoted names and type processors of some columns of a table, for one dialect."""
+
+    def __init__(self, table: Table, names: Sequence[str], dialect: Dialect) -> None:
+        quote = dialect.identifier_preparer.quote
+        self.columns: list[Column[Any]] = [table.c[name] for name in names]
+        self.sql = [quote(name) for name in names]
+        # The processors SQLAlchemy itself uses for these types on this dialect (cached by
+        # the dialect): aware datetimes to SQLite's text, JSON to text, and so on.
+        self.dialect = dialect
+        binds: list[Processor] = [c.type._cached_bind_processor(dialect) for c in self.columns]
+        self.bind = [(i, p) for i, p in enumerate(binds) if p is not None]
+        # Result processors depend on the driver's type codes: known at the first read.
+        self.result: list[tuple[int, Processor]] | None = None
+
+    def bound(self, row: Sequence[Any]) -> Sequence[Any]:
+        """A row's values as the driver takes them."""
+        if not self.bind:
+            return row
+        values = list(row)
+        for i, process in self.bind:
+            values[i] = process(values[i])
+        return values
+
+    def loaded(self, result: CursorResult[Any]) -> list[tuple[Any, ...]]:
+        """The rows of ``result`` (these columns), converted to Python values."""
+        if self.result is None:
+            codes = [entry[1] for entry in result.cursor.description]
+            processors = [column.type._cached_result_processor(self.dialect, code)
+                          for column, code in zip(self.columns, codes, strict=True)]
+            self.result = [(i, p) for i, p in enumerate(processors) if p is not None]
+        rows = result.fetchall()
+        if not self.result:
+            return [tuple(row) for row in rows]
+        out = []
+        for row in rows:
+            values = list(row)
+            for i, process in self.result:
+                values[i] = process(values[i])
+            out.append(tuple(values))
+        return out
+
+
+class _PerDialect:
+    """Lazily built state, one per dialect (an app may run SQLite tests then PostgreSQL)."""
+
+    def __init__(self) -> None:
+        self._state: dict[str, Any] = {}
+
+    def state(self, dialect: Dialect) -> Any:
+        key = f"{dialect.name}+{dialect.driver}"
+        found = self._state.get(key)
+        if found is None:
+            found = self._state[key] = self.build(dialect)
+        return found
+
+    def build(self, dialect: Dialect) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class BulkInsert(_PerDialect):
+    """``INSERT`` of many rows in one statement, skipping rows that hit ``conflict``.
+
+    Returns the ``returning`` columns of the rows actually inserted: the rows another
+    transaction inserted first are not among them.
+    """
+
+    def __init__(self, table: Table, columns: Sequence[str], conflict: Sequence[str],
+                 returning: Sequence[str]) -> None:
+        super().__init__()
+        self.table, self.columns = table, tuple(columns)
+        self.conflict, self.returning = tuple(conflict), tuple(returning)
+
+    def build(self, dialect: Dialect) -> Any:
+        shape = _Shape(self.table, self.columns, dialect)
+        back = _Shape(self.table, self.returning, dialect)
+        quote = dialect.identifier_preparer.quote
+        head = (f"INSERT INTO {dialect.identifier_preparer.format_table(self.table)} "
+                f"({', '.join(shape.sql)}) VALUES ")
+        tail = (f" ON CONFLICT ({', '.join(quote(c) for c in self.conflict)}) DO NOTHING"
+                f" RETURNING {', '.join(back.sql)}")
+        group = "(" + ", ".join([_placeholder(dialect)] * len(self.columns)) + ")"
+        return shape, back, head, tail, group, {}
+
+    def __call__(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """Insert ``rows`` (tuples in ``columns`` order); the inserted rows' ``returning``."""
+        shape, back, head, tail, group, sql_by_size = self.state(conn.dialect)
+        per_statement = max(1, MAX_PARAMETERS // len(self.columns))
+        out: list[tuple[Any, ...]] = []
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start:start + per_statement]
+            sql = sql_by_size.get(len(chunk))
+            if sql is None:
+                sql = sql_by_size[len(chunk)] = head + ", ".join([group] * len(chunk)) + tail
+            params: list[Any] = []
+            for row in chunk:
+                params.extend(shape.bound(row))
+            out.extend(back.loaded(conn.exec_driver_sql(sql, tuple(params))))
+        return out
+
+
+class BulkUpdate(_PerDialect):
+    """``UPDATE`` of some columns of many rows, each found by its key (one executemany)."""
+
+    def __init__(self, table: Table, columns: Sequence[str], key: str = "id") -> None:
+        super().__init__()
+        self.table, self.columns, self.key = table, tuple(columns), key
+
+    def build(self, dialect: Dialect) -> Any:
+        shape = _Shape(self.table, (*self.columns, self.key), dialect)
+        mark = _placeholder(dialect)
+        sets = ", ".join(f"{name} = {mark}" for name in shape.sql[:-1])
+        sql = (f"UPDATE {dialect.identifier_preparer.format_table(self.table)} SET {sets} "
+               f"WHERE {shape.sql[-1]} = {mark}")
+        return shape, sql
+
+    def __call__(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
+        """Update with ``rows``: tuples of the new values in ``columns`` order, then the key."""
+        if not rows:
+            return
+        shape, sql = self.state(conn.dialect)
+        conn.exec_driver_sql(sql, [tuple(shape.bound(row)) for row in rows])
+
+
+class SelectIn(_PerDialect):
+    """``SELECT columns FROM table WHERE fixed = ? AND ... AND column IN (...)``."""
+
+    def __init__(self, table: Table, columns: Sequence[str], fixed: Sequence[str],
+                 among: str) -> None:
+        super().__init__()
+        self.table, self.columns = table, tuple(columns)
+        self.fixed, self.among = tuple(fixed), among
+
+    def build(self, dialect: Dialect) -> Any:
+        shape = _Shape(self.table, self.columns, dialect)
+        fixed = _Shape(self.table, self.fixed, dialect)
+        among = _Shape(self.table, (self.among,), dialect)
+        mark = _placeholder(dialect)
+        head = (f"SELECT {', '.join(shape.sql)} FROM "
+                f"{dialect.identifier_preparer.format_table(self.table)} WHERE "
+                + "".join(f"{name} = {mark} AND " for name in fixed.sql)
+                + f"{among.sql[0]} IN (")
+        process = among.bind[0][1] if among.bind else None
+        return shape, fixed, process, head, mark, {}
+
+    def __call__(self, conn: Connection, fixed: Sequence[Any],
+                 among: Iterable[Any]) -> list[tuple[Any, ...]]:
+        """The rows whose ``fixed`` columns equal ``fixed`` and whose ``among`` is listed."""
+        shape, fixed_shape, process, head, mark, sql_by_size = self.state(conn.dialect)
+        wanted = list(among) if process is None else [process(value) for value in among]
+        params = tuple(fixed_shape.bound(fixed))
+        out: list[tuple[Any, ...]] = []
+        for start in range(0, len(wanted), MAX_IN):
+            chunk = wanted[start:start + MAX_IN]
+            sql = sql_by_size.get(len(chunk))
+            if sql is None:
+                sql = sql_by_size[len(chunk)] = head + ", ".join([mark] * len(chunk)) + ")"
+            out.extend(shape.loaded(conn.exec_driver_sql(sql, (*params, *chunk))))
+        return out
