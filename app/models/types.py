@@ -28,6 +28,16 @@ class UTCDateTime(TypeDecorator[datetime]):
             return _sqlite_text
         return super().bind_processor(dialect)
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """On SQLite, parse the stored text in one step (see ``_sqlite_datetime``)."""
+        if dialect.name == "sqlite":
+            generic = super().result_processor(dialect, coltype)
+
+            def process(value: str | None) -> datetime | None:
+                return _sqlite_datetime(value, generic)
+            return process
+        return super().result_processor(dialect, coltype)
+
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
@@ -55,6 +65,21 @@ def _sqlite_text(value: datetime | None) -> str | None:
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
     return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _sqlite_datetime(value: str | None, generic: Any) -> datetime | None:
+    # What _sqlite_text wrote, read back by one C call: SQLAlchemy's SQLite DATETIME parses
+    # with a regular expression, then the zone is added, about 1.5 µs per value; ingest reads
+    # seven per thread it updates. Anything else (a value written by another tool) takes
+    # the generic path.
+    if value is None:
+        return None
+    if type(value) is str and len(value) == 26:
+        try:
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return generic(value) if generic is not None else value
 
 
 def utcnow() -> datetime:

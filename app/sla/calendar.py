@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -65,6 +66,10 @@ _SECONDS_PER_DAY = 24 * 3600
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 # Trimmed whenever it grows past this, so a long-lived process cannot grow it without bound.
 _DAY_CACHE_LIMIT = 4096
+# Local days one timeline covers (from the start's day): several business days of targets
+# over a long holiday weekend; a due time beyond it is found by the walk.
+_TIMELINE_DAYS = 42
+_TIMELINE_LIMIT = 64
 
 
 class NoOpenHoursError(ValueError):
@@ -217,6 +222,7 @@ class BusinessCalendar:
         self._closed = _normalize_closed(extra_closed_days)
         self._holiday_cache: dict[int, frozenset[date]] = {}
         self._day_cache: dict[date, tuple[Interval, ...]] = {}
+        self._timelines: dict[date, _Timeline] = {}
 
     # -- read-only attributes ---------------------------------------------------------------
 
@@ -355,11 +361,38 @@ class BusinessCalendar:
 
     def add_business_times(self, start: datetime,
                            durations: Sequence[timedelta]) -> list[datetime]:
-        """``add_business_time(start, d)`` for each of ``durations``, in one walk over the
-        opening hours (a thread's first-response and resolution due times share a start)."""
+        """``add_business_time(start, d)`` for each of ``durations`` (a thread's first-response
+        and resolution due times share a start).
+
+        Found by bisection in the open intervals of the weeks after ``start`` (cached per
+        local start day: ingest computes two due times for every new thread), or by a walk
+        over the opening hours when a due time falls beyond them. Both give the same instant.
+        """
         moment = _as_utc(start, "start")
         for duration in durations:
             _check_duration(duration, "duration")
+        line = self._timeline(moment)
+        i = bisect_right(line.ends, moment)  # the first interval ending after the start
+        if i < len(line.ends):
+            position = line.before[i] + max(timedelta(0), moment - line.starts[i])
+            result = []
+            for duration in durations:
+                target = position + duration
+                # The first interval whose open time, counted to its end, reaches the target
+                # (a due time at a closing instant stays there).
+                j = bisect_left(line.after, target, lo=i)
+                if j == len(line.after):
+                    break
+                due = line.starts[j] + (target - line.before[j])
+                if due > line.until:
+                    break
+                result.append(due)
+            else:
+                return result
+        return self._walk(moment, durations)
+
+    def _walk(self, moment: datetime, durations: Sequence[timedelta]) -> list[datetime]:
+        """``add_business_times`` by walking the opening hours from ``moment`` (UTC)."""
         order = sorted(range(len(durations)), key=lambda k: durations[k])
         result: list[datetime] = [moment] * len(durations)
         elapsed = timedelta(0)
@@ -377,6 +410,23 @@ class BusinessCalendar:
                 return result
             elapsed += available
         raise AssertionError("unreachable: _intervals raises when nothing opens")
+
+    def _timeline(self, moment: datetime) -> _Timeline:
+        """The open intervals from the local day of ``moment`` on, for ``_TIMELINE_DAYS``."""
+        day = moment.astimezone(self._tz).date()
+        line = self._timelines.get(day)
+        if line is None:
+            # From a day before the local day starts: every interval a start on that day
+            # could fall in is listed (the ones ending before the start are skipped by the
+            # bisection, as the walk skips them).
+            since = datetime.combine(day, time(), tzinfo=self._tz).astimezone(UTC) \
+                - timedelta(days=1)
+            until = since + timedelta(days=_TIMELINE_DAYS)
+            line = _Timeline(list(self._intervals(since, until=until)), until)
+            if len(self._timelines) >= _TIMELINE_LIMIT:
+                self._timelines.clear()
+            self._timelines[day] = line
+        return line
 
     def business_time_between(self, a: datetime, b: datetime) -> timedelta:
         """Open time elapsed from ``a`` to ``b``.
@@ -471,6 +521,28 @@ class BusinessCalendar:
                 last_end = end
                 yield start, end
             day += timedelta(days=1)
+
+
+class _Timeline:
+    """Consecutive open intervals with the open time before and after each.
+
+    Every interval starting before ``until`` is listed, so a due time at or before it is
+    exact.
+    """
+
+    __slots__ = ("after", "before", "ends", "starts", "until")
+
+    def __init__(self, intervals: list[Interval], until: datetime) -> None:
+        self.starts = [start for start, _end in intervals]
+        self.ends = [end for _start, end in intervals]
+        self.before: list[timedelta] = []
+        self.after: list[timedelta] = []
+        total = timedelta(0)
+        for start, end in intervals:
+            self.before.append(total)
+            total += end - start
+            self.after.append(total)
+        self.until = until
 
 
 def _load_zone(name: str) -> ZoneInfo:

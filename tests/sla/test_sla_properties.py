@@ -99,3 +99,31 @@ def test_several_durations_in_one_walk(request, name):
             [cal.add_business_time(start, d) for d in durations], (start, durations)
     with pytest.raises(ValueError):
         cal.add_business_times(SPAN_START, [timedelta(hours=1), timedelta(hours=-1)])
+
+
+@pytest.mark.parametrize("name", ["pro", "private", "lunch", "night"])
+def test_bisection_gives_the_walks_due_times(request, name):
+    # Durations of up to 30 days also reach past a timeline, where the walk takes over.
+    cal = request.getfixturevalue(name)
+    rng = random.Random(SEED + 3)
+    for _ in range(CASES):
+        start = _random_instant(rng)
+        durations = [_random_duration(rng) for _ in range(rng.randint(1, 3))]
+        assert cal.add_business_times(start, durations) == \
+            cal._walk(start.astimezone(UTC), durations), (start, durations)
+
+
+def test_usual_targets_are_found_without_walking(request, monkeypatch):
+    cal = request.getfixturevalue("pro")
+
+    def walk(*_args):
+        raise AssertionError("walked the opening hours")
+
+    monkeypatch.setattr(type(cal), "_walk", walk)
+    rng = random.Random(SEED + 4)
+    for _ in range(50):
+        start = _random_instant(rng)
+        first, resolution = cal.add_business_times(start, [timedelta(hours=1),
+                                                           timedelta(hours=24)])
+        assert cal.business_time_between(start, first) == timedelta(hours=1)
+        assert cal.business_time_between(start, resolution) == timedelta(hours=24)
