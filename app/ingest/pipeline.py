@@ -86,7 +86,7 @@ _THREAD_INSERT = ("channel_id", "author_id", "origin_platform_id", "subject", "s
                   "visibility", "category", "language", "sentiment", "urgency", "priority",
                   "created_at", "last_message_at", "first_response_due", "resolution_due",
                   "sla_due", "version")
-#: The thread columns ingest changes, written for every touched thread in one statement.
+#: The thread columns ingest may change; an existing thread's UPDATE names those that did.
 _THREAD_COLUMNS = ("last_message_at", "visibility", "category", "language", "sentiment",
                    "urgency", "priority", "status", "resolved_at", "first_response_due",
                    "resolution_due", "version", "sla_due")

@@ -1,0 +1,166 @@
+"""Ingest's prepared statements (``app.ingest.sql``): same values as the ORM, chunking,
+conflicts, and UPDATEs that name only the columns that changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+import app.ingest.sql as sql
+from app.extensions import db
+from app.ingest import ingest_page
+from app.ingest.sql import BulkInsert, BulkUpdate, SelectIn
+from app.models import Author, Channel, Thread, ThreadStatus, utcnow
+from app.models.types import _sqlite_datetime
+from tests.ingest.conftest import page, person, x_post
+
+_authors = Author.__table__
+_COLUMNS = ("network", "platform_id", "handle", "display_name", "followers", "segment",
+            "created_at", "updated_at")
+_insert = BulkInsert(_authors, _COLUMNS, ("network", "platform_id"), ("id", "platform_id"))
+_select = SelectIn(_authors, ("platform_id", "handle", "followers", "created_at"),
+                   ("network",), "platform_id")
+_update = BulkUpdate(_authors, ("followers", "updated_at"))
+
+
+def _row(pid: str, at: datetime, followers: int | None = 3) -> tuple[Any, ...]:
+    return ("x", pid, f"h{pid}", None, followers, "private", at, at)
+
+
+def test_insert_returns_only_the_rows_it_inserted(app: Any) -> None:
+    at = datetime(2026, 3, 29, 1, 30, 0, 123456, tzinfo=UTC)
+    conn = db.session.connection()
+    first = _insert(conn, [_row("a", at), _row("b", at)])
+    again = _insert(conn, [_row("b", at), _row("c", at)])
+    db.session.commit()
+    assert sorted(pid for _id, pid in first) == ["a", "b"]
+    assert [pid for _id, pid in again] == ["c"]
+    stored = {a.platform_id: a for a in db.session.scalars(db.select(Author))}
+    assert set(stored) == {"a", "b", "c"}
+    # Written by the statement, read by the ORM: the same aware instant.
+    assert stored["a"].created_at == at and stored["a"].created_at.tzinfo is not None
+    assert {pid: author_id for author_id, pid in first}["a"] == stored["a"].id
+
+
+def test_values_are_converted_by_the_column_types(app: Any) -> None:
+    paris = timezone(timedelta(hours=2))
+    at = datetime(2026, 3, 29, 3, 30, tzinfo=paris)  # not UTC: stored as the same instant
+    conn = db.session.connection()
+    _insert(conn, [_row("p", at, followers=None)])
+    (pid, handle, followers, created), = _select(conn, ("x",), ["p", "missing"])
+    assert (pid, handle, followers) == ("p", "hp", None)
+    assert created == at and created.utcoffset() == timedelta(0)
+
+
+def test_long_inputs_are_split_across_statements(app: Any, monkeypatch: pytest.MonkeyPatch
+                                                 ) -> None:
+    monkeypatch.setattr(sql, "MAX_PARAMETERS", 3 * len(_COLUMNS))  # three rows a statement
+    monkeypatch.setattr(sql, "MAX_IN", 4)
+    at = utcnow()
+    conn = db.session.connection()
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        returned = _insert(conn, [_row(str(n), at) for n in range(10)])
+        found = _select(conn, ("x",), [str(n) for n in range(12)])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert sorted(int(pid) for _id, pid in returned) == list(range(10))
+    assert sorted(int(row[0]) for row in found) == list(range(10))
+    assert sum(s.startswith("INSERT") for s in statements) == 4  # 3 + 3 + 3 + 1
+    assert sum(s.startswith("SELECT") for s in statements) == 3  # 4 + 4 + 4
+    assert _select(conn, ("x",), []) == []
+
+
+def test_update_sets_the_given_columns_by_key(app: Any) -> None:
+    at = utcnow()
+    conn = db.session.connection()
+    ids = dict((pid, i) for i, pid in _insert(conn, [_row("u1", at), _row("u2", at)]))
+    later = at + timedelta(hours=1)
+    _update(conn, [(500, later, ids["u1"])])
+    _update(conn, [])
+    db.session.commit()
+    stored = {a.platform_id: a for a in db.session.scalars(db.select(Author))}
+    assert (stored["u1"].followers, stored["u1"].updated_at) == (500, later)
+    assert (stored["u2"].followers, stored["u2"].updated_at) == (3, at)
+    assert stored["u1"].handle == "hu1"
+
+
+@pytest.fixture
+def updates(app: Any) -> Iterator[list[str]]:
+    """The UPDATE statements sent to the database while the test runs."""
+    found: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("UPDATE threads"):
+            found.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    yield found
+    event.remove(db.engine, "before_cursor_execute", seen)
+
+
+def _set_columns(statement: str) -> set[str]:
+    assignments = statement.split(" SET ", 1)[1].split(" WHERE ", 1)[0]
+    return {part.split("=")[0].strip() for part in assignments.split(",")}
+
+
+def test_a_reply_updates_only_what_it_changed(make_channel: Callable[..., Channel],
+                                              updates: list[str]) -> None:
+    channel = make_channel("x")
+    who = person(1)
+    ingest_page(channel, page([x_post("@Brand mon colis ?", pid="9001", author=who)]))
+    thread = db.session.scalars(db.select(Thread)).one()
+    due, status = thread.first_response_due, thread.status
+    updates.clear()
+    ingest_page(channel, page([x_post("@Brand toujours rien, c'est inadmissible", pid="9002",
+                                      author=who, conversation="9001", parent="9001")]))
+    assert len(updates) == 1
+    changed = _set_columns(updates[0])
+    assert {"last_message_at", "version"} <= changed
+    # Neither the status nor the due times moved: their indexes are left alone.
+    assert not changed & {"status", "first_response_due", "resolution_due", "sla_due",
+                          "visibility", "resolved_at"}
+    db.session.expire_all()
+    thread = db.session.get(Thread, thread.id)
+    assert (thread.first_response_due, thread.status) == (due, status)
+    assert thread.version == 3
+    assert len(thread.messages) == 2
+
+
+def test_a_reply_reopening_a_thread_writes_its_status(make_channel: Callable[..., Channel],
+                                                       updates: list[str]) -> None:
+    channel = make_channel("x")
+    who = person(2)
+    ingest_page(channel, page([x_post("@Brand question", pid="9101", author=who)]))
+    thread = db.session.scalars(db.select(Thread)).one()
+    thread.status, thread.resolved_at = ThreadStatus.RESOLVED.value, utcnow()
+    db.session.commit()
+    updates.clear()
+    ingest_page(channel, page([x_post("@Brand en fait non", pid="9102", author=who,
+                                      conversation="9101", parent="9101")]))
+    assert {"status", "resolved_at"} <= _set_columns(updates[-1])
+    db.session.expire_all()
+    thread = db.session.get(Thread, thread.id)
+    assert thread.status == ThreadStatus.OPEN.value and thread.resolved_at is None
+
+
+def test_sqlite_datetimes_are_read_back_exactly() -> None:
+    def generic(value: str) -> str:
+        return f"generic:{value}"
+
+    assert _sqlite_datetime("2026-03-29 01:59:59.000001", generic) == \
+        datetime(2026, 3, 29, 1, 59, 59, 1, tzinfo=UTC)
+    assert _sqlite_datetime(None, generic) is None
+    # Text another tool wrote goes the generic way.
+    assert _sqlite_datetime("2026-03-29 01:59:59", generic) == "generic:2026-03-29 01:59:59"
+    assert _sqlite_datetime("not a date, 26 characters", generic) == \
+        "generic:not a date, 26 characters"
