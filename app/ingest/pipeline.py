@@ -108,6 +108,8 @@ _insert_threads = BulkInsert(_threads, _THREAD_INSERT, ("channel_id", "origin_pl
 _update_threads: dict[tuple[str, ...], BulkUpdate] = {}
 _insert_messages = BulkInsert(_messages, _MESSAGE_INSERT, ("channel_id", "platform_id"),
                               ("id", "platform_id"))
+_update_cursor = {column: BulkUpdate(Channel.__table__, (column,))
+                  for column in ("poll_cursor", "private_cursor")}
 
 
 def _valid(post: Any) -> str | None:
@@ -292,9 +294,7 @@ def store_page(channel: Channel, result: PollResult, *, private: bool) -> Ingest
     # column (a unit-of-work flush would also diff every loaded object), and the loaded
     # channel is told its new value.
     column = "private_cursor" if private else "poll_cursor"
-    table = Channel.__table__
-    _conn().execute(table.update().where(table.c.id == channel.id)
-                    .values({column: result.cursor}))
+    _update_cursor[column](_conn(), [(result.cursor, channel.id)])
     set_committed_value(channel, column, result.cursor)
     return report
 

@@ -54,17 +54,28 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+#: The last value _sqlite_text formatted, and its text: a page's rows share their
+#: reception time, and a new thread's creation and last-message times are one object.
+_last_text: tuple[datetime | None, str | None] = (None, None)
+
+
 def _sqlite_text(value: datetime | None) -> str | None:
     # The exact text SQLAlchemy's SQLite DATETIME writes ("2026-11-23 09:30:00.000000"),
     # made by one C call: the generic path (to UTC, strip the zone, then a %-format of a
     # dict) was a tenth of ingest's own cost, at about ten datetimes per stored mention.
+    # ``replace(tzinfo=None)`` alone costs a microsecond: the offset is cut off the text.
+    global _last_text
     if value is None:
         return None
+    last, text = _last_text
+    if value is last:
+        return text
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTCDateTime column")
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+    text = utc.isoformat(" ", "microseconds")[:26]
+    _last_text = (value, text)
+    return text
 
 
 def _sqlite_datetime(value: str | None, generic: Any) -> datetime | None:
@@ -76,7 +87,8 @@ def _sqlite_datetime(value: str | None, generic: Any) -> datetime | None:
         return None
     if type(value) is str and len(value) == 26:
         try:
-            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+            # Parsed with its zone: ten times faster than parse, then replace(tzinfo=UTC).
+            return datetime.fromisoformat(value + "+00:00")
         except ValueError:
             pass
     return generic(value) if generic is not None else value

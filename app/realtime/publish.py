@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,12 @@ _PENDING_KEY = "care_pending_events"
 INBOX_ROOM = "inbox"
 
 
+_EVENTS = RealtimeEvent.__table__
+_INSERT = _EVENTS.insert().values(
+    name=bindparam("name"), room=bindparam("room"), payload=bindparam("payload"),
+    created_at=bindparam("created_at")).returning(_EVENTS.c.id, _EVENTS.c.created_at)
+
+
 def thread_room(thread_id: int) -> str:
     """The room of one thread page (presence, typing, soft locks)."""
     return f"thread:{thread_id}"
@@ -35,11 +42,10 @@ def publish(name: str, payload: dict[str, Any], room: str = INBOX_ROOM) -> int:
     Returns the event's sequence number.
     """
     # One INSERT ... RETURNING, not an ORM add + flush: the flush would also write every
-    # other pending change of the session, and ingest calls this once per page.
-    table = RealtimeEvent.__table__
-    seq, created_at = db.session.execute(
-        table.insert().values(name=name, room=room, payload=payload, created_at=utcnow())
-        .returning(table.c.id, table.c.created_at)).one()
+    # other pending change of the session, and ingest calls this once per page. The
+    # statement is built once (its cache key too) and runs on the session's connection.
+    seq, created_at = db.session.connection().execute(_INSERT, {
+        "name": name, "room": room, "payload": payload, "created_at": utcnow()}).one()
     # The wire form is taken now: no SQL may run inside the after_commit hook.
     pending: list[dict[str, Any]] = db.session.info.setdefault(_PENDING_KEY, [])
     pending.append({"seq": seq, "name": name, "room": room, "payload": payload,

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.ingest import ingest_page
 from app.ingest.sql import BulkInsert, BulkUpdate, SelectIn
 from app.models import Author, Channel, Thread, ThreadStatus, utcnow
-from app.models.types import _sqlite_datetime
+from app.models.types import _sqlite_datetime, _sqlite_text
 from tests.ingest.conftest import page, person, x_post
 
 _authors = Author.__table__
@@ -164,3 +164,15 @@ def test_sqlite_datetimes_are_read_back_exactly() -> None:
     assert _sqlite_datetime("2026-03-29 01:59:59", generic) == "generic:2026-03-29 01:59:59"
     assert _sqlite_datetime("not a date, 26 characters", generic) == \
         "generic:not a date, 26 characters"
+
+
+def test_sqlite_text_is_the_utc_instant_to_the_microsecond() -> None:
+    paris = timezone(timedelta(hours=1))
+    first = datetime(2026, 11, 23, 10, 30, tzinfo=paris)
+    assert _sqlite_text(first) == "2026-11-23 09:30:00.000000"
+    assert _sqlite_text(first) == "2026-11-23 09:30:00.000000"  # the same object again
+    assert _sqlite_text(datetime(2026, 11, 23, 9, 30, 0, 7, tzinfo=UTC)) == \
+        "2026-11-23 09:30:00.000007"
+    assert _sqlite_text(None) is None
+    with pytest.raises(ValueError, match="naive"):
+        _sqlite_text(datetime(2026, 11, 23, 9, 30))
