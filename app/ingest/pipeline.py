@@ -181,14 +181,14 @@ def _upsert_authors(network: str, posts: Sequence[InboundPost]) -> dict[str, Any
     return authors
 
 
-def _new_thread(channel: Channel, key: str, group: list[InboundPost],
+def _new_thread(channel_id: int, brand: Any, key: str, group: list[InboundPost],
                 authors: dict[str, Any], scored: dict[str, tuple[Any, float]],
                 policy: Any) -> _Record:
     """A new thread with its final triage and SLA values (no UPDATE needed after)."""
     first = group[0]
     author = authors[first.author.platform_id]
     thread = _Record(
-        id=None, channel_id=channel.id, author_id=author.id, origin_platform_id=key,
+        id=None, channel_id=channel_id, author_id=author.id, origin_platform_id=key,
         subject=" ".join(first.text.split())[:200], assignee_id=None,
         created_at=first.created_at, last_message_at=first.created_at,
         status=ThreadStatus.NEW.value,
@@ -198,7 +198,7 @@ def _new_thread(channel: Channel, key: str, group: list[InboundPost],
         resolution_due=None, version=2)
     for post in group:
         _apply(thread, post, *scored[post.platform_id], author.segment)  # type: ignore[arg-type]
-    apply_due_times(thread, channel.brand, author.segment, first.created_at,  # type: ignore[arg-type]
+    apply_due_times(thread, brand, author.segment, first.created_at,  # type: ignore[arg-type]
                     policy)
     thread.sla_due = current_due(thread)  # type: ignore[arg-type]
     return thread
@@ -249,9 +249,10 @@ def _resolve_threads(channel: Channel, posts: Sequence[InboundPost],
     missing = sorted(k for k in wanted if k not in existing)  # key order: see _upsert_authors
     created: set[int] = set()
     if missing:
-        policy = policy_for(channel.brand)  # once per page, not per thread
-        drafts = {key: _new_thread(channel, key, groups[key], authors, scored, policy)
-                  for key in missing}
+        brand = channel.brand
+        policy = policy_for(brand)  # once per page, not per thread
+        drafts = {key: _new_thread(channel.id, brand, key, groups[key], authors, scored,
+                                   policy) for key in missing}
         # RETURNING names exactly the threads this transaction created (not a racing poller).
         returned = _insert_threads(_conn(), [
             tuple(getattr(thread, name) for name in _THREAD_INSERT)
@@ -316,11 +317,12 @@ def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestRepor
     threads, created = _resolve_threads(channel, fresh, authors, scored)
     inbound, public, private = (Direction.INBOUND.value, Visibility.PUBLIC.value,
                                 Visibility.PRIVATE.value)
+    channel_id = channel.id  # an ORM attribute: read once, not per row
     rows = []
     for post in sorted(fresh, key=lambda p: p.platform_id):  # key order: see _upsert_authors
         analysis = scored[post.platform_id][0]
         rows.append((
-            threads[post.platform_id].id, channel.id, post.platform_id, post.parent_id,
+            threads[post.platform_id].id, channel_id, post.platform_id, post.parent_id,
             inbound, post.kind, private if post.private else public, post.text[:MAX_TEXT],
             post.url, authors[post.author.platform_id].id, post.created_at, now,
             analysis.language, analysis.polarity, analysis.subjectivity, analysis.category,

@@ -72,9 +72,13 @@ class _Shape:
             processors = [column.type._cached_result_processor(self.dialect, code)
                           for column, code in zip(self.columns, codes, strict=True)]
             self.result = [(i, p) for i, p in enumerate(processors) if p is not None]
-        rows = result.fetchall()
+        # Straight from the driver's cursor: SQLAlchemy's Row objects cost more than the
+        # rows themselves here (a few hundred per page), and these columns are converted
+        # below by the same processors. Closing the result releases the cursor.
+        rows = result.cursor.fetchall()
+        result.close()
         if not self.result:
-            return [tuple(row) for row in rows]
+            return rows if type(rows) is list else list(rows)
         out = []
         for row in rows:
             values = list(row)
