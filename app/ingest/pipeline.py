@@ -84,8 +84,8 @@ _THREAD_READ = ("id", "origin_platform_id", "channel_id", "assignee_id", "subjec
                 "resolution_due", "resolved_at", "sla_due")
 _THREAD_INSERT = ("channel_id", "author_id", "origin_platform_id", "subject", "status",
                   "visibility", "category", "language", "sentiment", "urgency", "priority",
-                  "created_at", "last_message_at", "first_response_due", "resolution_due",
-                  "sla_due", "version")
+                  "created_at", "last_message_at", "first_response_due", "sla_due",
+                  "resolution_due", "version")
 #: The thread columns ingest may change; an existing thread's UPDATE names those that did.
 _THREAD_COLUMNS = ("last_message_at", "visibility", "category", "language", "sentiment",
                    "urgency", "priority", "status", "resolved_at", "first_response_due",

@@ -54,9 +54,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-#: The last value _sqlite_text formatted, and its text: a page's rows share their
-#: reception time, and a new thread's creation and last-message times are one object.
-_last_text: tuple[datetime | None, str | None] = (None, None)
+#: The last two values _sqlite_text formatted, with their texts: a page's rows share
+#: their reception time (every other value written), a new thread's creation and last
+#: message times are one object, its SLA sort key is its first-response due time.
+_recent: tuple[Any, ...] = (None, None, None, None)
 
 
 def _sqlite_text(value: datetime | None) -> str | None:
@@ -64,17 +65,20 @@ def _sqlite_text(value: datetime | None) -> str | None:
     # made by one C call: the generic path (to UTC, strip the zone, then a %-format of a
     # dict) was a tenth of ingest's own cost, at about ten datetimes per stored mention.
     # ``replace(tzinfo=None)`` alone costs a microsecond: the offset is cut off the text.
-    global _last_text
+    global _recent
     if value is None:
         return None
-    last, text = _last_text
-    if value is last:
-        return text
+    # One tuple, replaced whole: another thread never pairs a value with another's text.
+    first, first_text, second, second_text = _recent
+    if value is first:
+        return first_text  # type: ignore[no-any-return]
+    if value is second:
+        return second_text  # type: ignore[no-any-return]
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTCDateTime column")
     utc = value if value.tzinfo is UTC else value.astimezone(UTC)
     text = utc.isoformat(" ", "microseconds")[:26]
-    _last_text = (value, text)
+    _recent = (value, text, first, first_text)
     return text
 
 

@@ -174,5 +174,11 @@ def test_sqlite_text_is_the_utc_instant_to_the_microsecond() -> None:
     assert _sqlite_text(datetime(2026, 11, 23, 9, 30, 0, 7, tzinfo=UTC)) == \
         "2026-11-23 09:30:00.000007"
     assert _sqlite_text(None) is None
+    # Rows alternate a shared reception time with their own times: each keeps its text.
+    shared = datetime(2026, 1, 1, tzinfo=UTC)
+    for n in range(3):
+        own = datetime(2026, 1, 2, 0, 0, n, tzinfo=UTC)
+        assert (_sqlite_text(shared), _sqlite_text(own)) == \
+            ("2026-01-01 00:00:00.000000", f"2026-01-02 00:00:0{n}.000000")
     with pytest.raises(ValueError, match="naive"):
         _sqlite_text(datetime(2026, 11, 23, 9, 30))
