@@ -307,6 +307,9 @@ def test_events_are_logged_in_the_transaction_and_emitted_after_commit(
     listed = wire["payload"]["threads"]
     assert {t["id"] for t in listed} == set(report.thread_ids)
     assert all(t["new"] for t in listed)
+    # Ids, not content: every browser gets every event, and fetches what it shows.
+    assert all(set(t) == {"id", "new", "version", "status", "assignee_id", "message_ids"}
+               for t in listed)
     # Each entry names the thread's new messages, for an open thread page to fetch.
     stored = dict(db.session.execute(db.select(Message.platform_id, Message.id)).all())
     by_thread = {t["id"]: sorted(t["message_ids"]) for t in listed}
