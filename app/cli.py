@@ -37,7 +37,9 @@ def init_app(app: Flask) -> None:
         import signal
 
         from app.jobs.registry import JOBS, SchedulerRunner
+        from app.triage import prepare_process
 
+        prepare_process()
         runner = SchedulerRunner(current_app._get_current_object())
         signal.signal(signal.SIGTERM, lambda *_: runner.stop())
         click.echo("Jobs: channels.sync, poll:<channel id>, "

@@ -12,7 +12,10 @@ def serve(app: Flask) -> None:
     host, port = app.config["HOST"], app.config["PORT"]
     if app.config["SCHEDULER_IN_WEB"]:
         from app.jobs.registry import SchedulerRunner
+        from app.triage import prepare_process
 
+        with app.app_context():
+            prepare_process()
         # The jobs run in this process, behind the same lock a scheduler process would take.
         SchedulerRunner(app, retry_seconds=5).start_in_thread()
     print(f"Care Console on http://{host}:{port}", flush=True)
