@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from datetime import datetime
+from typing import Any
 
 from app.models import Brand, Thread
 from app.sla.calendar import (
@@ -30,7 +31,13 @@ def _parse(calendars_json: str, targets_json: str) -> tuple[dict[str, BusinessCa
 
 def policy_for(brand: Brand | None) -> tuple[dict[str, BusinessCalendar], SlaTargets]:
     """The calendars (per segment) and SLA targets of a brand."""
-    settings = (brand.settings if brand is not None else None) or {}
+    return policy_for_settings(brand.settings if brand is not None else None)
+
+
+def policy_for_settings(settings: dict[str, Any] | None
+                        ) -> tuple[dict[str, BusinessCalendar], SlaTargets]:
+    """The calendars (per segment) and SLA targets of a brand's settings."""
+    settings = settings or {}
     return _parse(json.dumps(settings.get("calendars", {}), sort_keys=True),
                   json.dumps(settings.get("sla_targets", {}), sort_keys=True))
 

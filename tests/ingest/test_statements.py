@@ -182,3 +182,27 @@ def test_sqlite_text_is_the_utc_instant_to_the_microsecond() -> None:
             ("2026-01-01 00:00:00.000000", f"2026-01-02 00:00:0{n}.000000")
     with pytest.raises(ValueError, match="naive"):
         _sqlite_text(datetime(2026, 11, 23, 9, 30))
+
+
+def test_ingest_reads_the_brands_own_words_and_targets(
+        make_channel: Callable[..., Channel]) -> None:
+    from app.admin.brand_settings import parse_words
+    from app.models import Brand, Message
+    from app.sla.calendar import DEFAULT_SLA_TARGETS, due_times
+    from app.sla.policy import policy_for_settings
+
+    extra: dict[str, Any] = {}
+    parse_words("words_fr", "account: points zenith", "fr", extra)
+    targets = DEFAULT_SLA_TARGETS.to_dict()
+    for band in targets["first_response"]["private"]:
+        targets["first_response"]["private"][band] = 7
+    settings = {"tone_extra": extra, "sla_targets": targets}
+    channel = make_channel("x", brand=Brand(name="Zenith", slug="zenith", settings=settings))
+    at = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday morning in Paris
+    ingest_page(channel, page([x_post("où en sont mes points zénith ?", pid="9301", at=at)]))
+    message = db.session.scalars(db.select(Message)).one()
+    assert message.category == "account"
+    thread = message.thread
+    ours = due_times(at, "private", thread.priority, *policy_for_settings(settings))[0]
+    default = due_times(at, "private", thread.priority, *policy_for_settings({}))[0]
+    assert thread.first_response_due == ours != default
