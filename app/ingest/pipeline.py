@@ -304,7 +304,7 @@ def store_page(channel: Channel, result: PollResult, *, private: bool) -> Ingest
 def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestReport) -> None:
     now = utcnow()
     # The brand's settings by one prepared read: the Brand object was expired by the last
-    # commit, and reloading it through the ORM cost more than a tenth of a page's overhead.
+    # commit, and reloading it through the ORM was a twentieth of ingest's own cost.
     found = _brand_settings(_conn(), (), [channel.brand_id])
     brand_settings = found[0][0] if found else None
     authors = _upsert_authors(channel.network, fresh)
