@@ -52,18 +52,14 @@ class _Shape:
         # the dialect): aware datetimes to SQLite's text, JSON to text, and so on.
         self.dialect = dialect
         binds: list[Processor] = [c.type._cached_bind_processor(dialect) for c in self.columns]
-        self.bind = [(i, p) for i, p in enumerate(binds) if p is not None]
+        self.bind: list[tuple[int, Processor]] = [
+            (i, p) for i, p in enumerate(binds) if p is not None]
         # Result processors depend on the driver's type codes: known at the first read.
         self.result: list[tuple[int, Processor]] | None = None
 
     def bound(self, row: Sequence[Any]) -> Sequence[Any]:
         """A row's values as the driver takes them."""
-        if not self.bind:
-            return row
-        values = list(row)
-        for i, process in self.bind:
-            values[i] = process(values[i])
-        return values
+        return _converted(row, self.bind) if self.bind else row
 
     def loaded(self, result: CursorResult[Any]) -> list[tuple[Any, ...]]:
         """The rows of ``result`` (these columns), converted to Python values."""
@@ -79,13 +75,15 @@ class _Shape:
         result.close()
         if not self.result:
             return rows if type(rows) is list else list(rows)
-        out = []
-        for row in rows:
-            values = list(row)
-            for i, process in self.result:
-                values[i] = process(values[i])
-            out.append(tuple(values))
-        return out
+        return [tuple(_converted(row, self.result)) for row in rows]
+
+
+def _converted(row: Sequence[Any], processors: list[tuple[int, Processor]]) -> list[Any]:
+    """``row`` with each processor applied to the value at its index."""
+    values = list(row)
+    for i, process in processors:
+        values[i] = process(values[i])  # type: ignore[misc]
+    return values
 
 
 class _PerDialect:

@@ -8,6 +8,7 @@ that was disconnected at that moment catches up from the event log by sequence n
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -48,8 +49,7 @@ def publish(name: str, payload: dict[str, Any], room: str = INBOX_ROOM) -> int:
         "name": name, "room": room, "payload": payload, "created_at": utcnow()}).one()
     # The wire form is taken now: no SQL may run inside the after_commit hook.
     pending: list[dict[str, Any]] = db.session.info.setdefault(_PENDING_KEY, [])
-    pending.append({"seq": seq, "name": name, "room": room, "payload": payload,
-                    "at": created_at.isoformat()})
+    pending.append(_wire(seq, name, room, payload, created_at))
     return seq
 
 
@@ -58,9 +58,11 @@ def emit_now(name: str, payload: dict[str, Any], room: str) -> None:
     socketio.emit(name, payload, to=room)
 
 
-def _wire(data: RealtimeEvent) -> dict[str, Any]:
-    return {"seq": data.id, "name": data.name, "room": data.room, "payload": data.payload,
-            "at": data.created_at.isoformat() if data.created_at else None}
+def _wire(seq: int, name: str, room: str, payload: dict[str, Any],
+          created_at: datetime | None) -> dict[str, Any]:
+    """An event as browsers receive it, live or when catching up."""
+    return {"seq": seq, "name": name, "room": room, "payload": payload,
+            "at": created_at.isoformat() if created_at else None}
 
 
 @sa_event.listens_for(Session, "after_commit")
@@ -86,7 +88,8 @@ def events_since(seq: int, rooms: list[str], limit: int = 500) -> tuple[list[dic
         .order_by(RealtimeEvent.id)
         .limit(limit + 1)
     ))
-    return [_wire(r) for r in rows[:limit]], len(rows) > limit
+    return [_wire(r.id, r.name, r.room, r.payload, r.created_at)
+            for r in rows[:limit]], len(rows) > limit
 
 
 def last_seq() -> int:

@@ -88,13 +88,18 @@ def test_next_open_is_open_and_nothing_opens_before_it(request, name):
         assert cal.is_open(at) == (opened == at)
 
 
+def _starts_and_durations(seed: int, fewest: int):
+    """CASES random starts, each with ``fewest`` to 3 random durations."""
+    rng = random.Random(seed)
+    for _ in range(CASES):
+        start = _random_instant(rng)
+        yield start, [_random_duration(rng) for _ in range(rng.randint(fewest, 3))]
+
+
 @pytest.mark.parametrize("name", ["pro", "private", "lunch", "night"])
 def test_several_durations_in_one_walk(request, name):
     cal = request.getfixturevalue(name)
-    rng = random.Random(SEED + 2)
-    for _ in range(CASES):
-        start = _random_instant(rng)
-        durations = [_random_duration(rng) for _ in range(rng.randint(0, 3))]
+    for start, durations in _starts_and_durations(SEED + 2, fewest=0):
         assert cal.add_business_times(start, durations) == \
             [cal.add_business_time(start, d) for d in durations], (start, durations)
     with pytest.raises(ValueError):
@@ -105,10 +110,7 @@ def test_several_durations_in_one_walk(request, name):
 def test_bisection_gives_the_walks_due_times(request, name):
     # Durations of up to 30 days also reach past a timeline, where the walk takes over.
     cal = request.getfixturevalue(name)
-    rng = random.Random(SEED + 3)
-    for _ in range(CASES):
-        start = _random_instant(rng)
-        durations = [_random_duration(rng) for _ in range(rng.randint(1, 3))]
+    for start, durations in _starts_and_durations(SEED + 3, fewest=1):
         assert cal.add_business_times(start, durations) == \
             cal._walk(start.astimezone(UTC), durations), (start, durations)
 
