@@ -82,3 +82,47 @@ def test_term_index_cache_changes_nothing(monkeypatch):
         fresh.find([f"mot{n}", "colis"])
     assert len(fresh._starts) <= 100
     assert fresh.find(["colis"]) == {"cat:delivery": {"colis": 1.0}}
+
+
+def _sentences(lexicon, count: int, seed: int) -> list[str]:
+    """Word salads that go through every branch of the lexicon's walk: known words,
+    modifiers ("very", "-ly"/"-ment" adverbs), negations, short words between them, "!",
+    the irony mark "(!)" and emoticons."""
+    rng = random.Random(seed)
+    words = sorted(dict.keys(lexicon))
+    modifiers = [w for w in words if "RB" in dict.__getitem__(lexicon, w)]
+    adverbs = [w for w in words if w.endswith(("ly", "ment"))]
+    faces = sorted({face for group in lexicon_module(lexicon).EMOTICONS.values()
+                    for face in group})
+    pools = [words, modifiers or words, adverbs or words, list(lexicon.negations),
+             ["a", "is", "le", "de", "it", "un", "x"], ["!", "!!", "(!)", "?", "...", ","],
+             faces, ["Good", "NOT", "Très", "PAS", "n't", "l'", "qu'il"]]
+    out = []
+    for _ in range(count):
+        picks = [rng.choice(rng.choice(pools)) for _ in range(rng.randint(1, 14))]
+        out.append(" ".join(picks) if rng.random() < 0.7 else "".join(picks))
+    return out
+
+
+def lexicon_module(lexicon):
+    from textblob import _text as en_module
+    from textblob_fr import _text as fr_module
+
+    return fr_module if lexicon is fr_lexicon else en_module
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_assessor_matches_the_library_walk(language):
+    lexicon = en_lexicon if language == "en" else fr_lexicon
+    sentiment.preload()
+    assessor = sentiment._assessors[language]
+    strings = _sentences(lexicon, 4000, seed=3) + _strings(500, seed=4)
+    hits = 0
+    for string in strings:
+        words = " ".join(lexicon.tokenizer(string)).split()
+        expected = [(p, s) for _w, p, s, _x in
+                    lexicon.assessments(((w.lower(), None) for w in words), True)]
+        assert assessor([w.lower() for w in words]) == expected, string
+        assert sentiment.lexicon_score(string, language) == tuple(lexicon(string)[:2]), string
+        hits += bool(expected)
+    assert hits > len(strings) // 2, "the salads reach the lexicon"
