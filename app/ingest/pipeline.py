@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
 from app import triage
 from app.extensions import db
@@ -378,15 +377,19 @@ def _write_threads(threads: list[Any]) -> None:
     if not threads:
         return
     threads.sort(key=lambda t: t.id)  # row locks in key order: see _upsert_authors
+    # A Thread the session already holds (a caller's own) would now be stale: reload it on
+    # next access. The session seldom holds any (a poll holds its channel), so its few
+    # objects are scanned once (by identity key: an expired object's id would load it)
+    # rather than an identity key built per thread.
+    held = {key[1][0]: obj for key, obj in db.session.identity_map.items()
+            if key[0] is Thread}
     groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
     for thread in threads:
         # The unit of work is bypassed, so its before_flush hook is too: keep sla_due here.
         thread.sla_due = current_due(thread)
-        # A Thread the session already holds (a caller's own) would now be stale: reload
-        # it on next access.
-        held = db.session.identity_map.get(identity_key(Thread, thread.id))
-        if held is not None:
-            db.session.expire(held)
+        stale = held.get(thread.id)
+        if stale is not None:
+            db.session.expire(stale)
         loaded = thread.loaded
         changed = tuple(c for c in _THREAD_COLUMNS if getattr(thread, c) != loaded[c])
         if changed:  # the version always moves; this guards the SQL

@@ -13,6 +13,7 @@ from sqlalchemy import event
 import app.ingest.sql as sql
 from app.extensions import db
 from app.ingest import ingest_page
+from app.ingest.pipeline import store_page
 from app.ingest.sql import BulkInsert, BulkUpdate, SelectIn
 from app.models import Author, Channel, Thread, ThreadStatus, utcnow
 from app.models.types import _sqlite_datetime, _sqlite_text
@@ -134,6 +135,20 @@ def test_a_reply_updates_only_what_it_changed(make_channel: Callable[..., Channe
     assert (thread.first_response_due, thread.status) == (due, status)
     assert thread.version == 3
     assert len(thread.messages) == 2
+
+
+def test_a_thread_the_caller_holds_is_reloaded_after_a_reply(
+        make_channel: Callable[..., Channel]) -> None:
+    channel = make_channel("x")
+    who = person(3)
+    ingest_page(channel, page([x_post("@Brand bonjour", pid="9201", author=who)]))
+    held = db.session.scalars(db.select(Thread)).one()
+    assert held.version == 2
+    # Stored in the caller's transaction, before any commit would expire everything.
+    store_page(channel, page([x_post("@Brand toujours là ?", pid="9202", author=who,
+                                     conversation="9201", parent="9201")]), private=False)
+    assert held.version == 3 and len(held.messages) == 2
+    db.session.rollback()
 
 
 def test_a_reply_reopening_a_thread_writes_its_status(make_channel: Callable[..., Channel],
