@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -43,6 +44,13 @@ from tone import priority
 log = logging.getLogger("care.ingest")
 
 MAX_TEXT = 20_000  # stored as it came, up to a sane bound (X: 280, Facebook: 8,000)
+
+# The enums' values, read once: an enum member's ``.value`` is a Python-level descriptor
+# call, and ingest reads several per mention.
+_NEW, _OPEN = ThreadStatus.NEW.value, ThreadStatus.OPEN.value
+_REOPENED_BY_A_REPLY = (ThreadStatus.WAITING.value, ThreadStatus.RESOLVED.value)
+_PUBLIC, _PRIVATE = Visibility.PUBLIC.value, Visibility.PRIVATE.value
+_INBOUND = Direction.INBOUND.value
 
 
 @dataclass
@@ -90,6 +98,7 @@ _THREAD_INSERT = ("channel_id", "author_id", "origin_platform_id", "subject", "s
 _THREAD_COLUMNS = ("last_message_at", "visibility", "category", "language", "sentiment",
                    "urgency", "priority", "status", "resolved_at", "first_response_due",
                    "resolution_due", "version", "sla_due")
+_thread_row = attrgetter(*_THREAD_INSERT)  # a draft's INSERT values, in one C call
 _MESSAGE_INSERT = ("thread_id", "channel_id", "platform_id", "parent_platform_id", "direction",
                    "kind", "visibility", "text", "url", "author_id", "platform_created_at",
                    "received_at", "language", "polarity", "subjectivity", "category",
@@ -192,8 +201,7 @@ def _new_thread(channel_id: int, key: str, group: list[InboundPost],
         id=None, channel_id=channel_id, author_id=author.id, origin_platform_id=key,
         subject=" ".join(first.text.split())[:200], assignee_id=None,
         created_at=first.created_at, last_message_at=first.created_at,
-        status=ThreadStatus.NEW.value,
-        visibility=Visibility.PRIVATE.value if first.private else Visibility.PUBLIC.value,
+        status=_NEW, visibility=_PRIVATE if first.private else _PUBLIC,
         category=None, language=None, sentiment=None, urgency=[], priority=0.0,
         resolved_at=None, first_response_at=None, first_response_due=None,
         resolution_due=None, version=2)
@@ -254,9 +262,7 @@ def _resolve_threads(channel: Channel, brand_settings: dict[str, Any] | None,
         drafts = {key: _new_thread(channel.id, key, groups[key], authors, scored, policy)
                   for key in missing}
         # RETURNING names exactly the threads this transaction created (not a racing poller).
-        returned = _insert_threads(_conn(), [
-            tuple(getattr(thread, name) for name in _THREAD_INSERT)
-            for thread in drafts.values()])
+        returned = _insert_threads(_conn(), [_thread_row(thread) for thread in drafts.values()])
         for thread_id, key in returned:
             created.add(thread_id)
             # The draft as inserted stands in for the thread: nothing more to load or write.
@@ -318,8 +324,7 @@ def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestRepor
                         waited_seconds=waited, weights=weights)
         scored[post.platform_id] = (analysis, prio)
     threads, created = _resolve_threads(channel, brand_settings, fresh, authors, scored)
-    inbound, public, private = (Direction.INBOUND.value, Visibility.PUBLIC.value,
-                                Visibility.PRIVATE.value)
+    inbound, public, private = _INBOUND, _PUBLIC, _PRIVATE
     channel_id = channel.id  # an ORM attribute: read once, not per row
     rows = []
     for post in sorted(fresh, key=lambda p: p.platform_id):  # key order: see _upsert_authors
@@ -406,8 +411,8 @@ def _write_threads(threads: list[Any]) -> None:
 def _apply(thread: Thread, post: InboundPost, analysis: Any, prio: float, segment: str) -> None:
     if post.created_at >= thread.last_message_at:
         thread.last_message_at = post.created_at
-    if post.private and thread.visibility != Visibility.PRIVATE.value:
-        thread.visibility = Visibility.PRIVATE.value
+    if post.private and thread.visibility != _PRIVATE:
+        thread.visibility = _PRIVATE
     if thread.category is None or thread.category == "other":
         thread.category = analysis.category
     if thread.language is None:
@@ -420,8 +425,8 @@ def _apply(thread: Thread, post: InboundPost, analysis: Any, prio: float, segmen
     thread.urgency = flags
     thread.priority = max(thread.priority or 0.0, prio)
     # A customer writing again reopens a thread that was waiting or resolved.
-    if thread.status in (ThreadStatus.WAITING.value, ThreadStatus.RESOLVED.value):
-        thread.status = ThreadStatus.OPEN.value
+    if thread.status in _REOPENED_BY_A_REPLY:
+        thread.status = _OPEN
         thread.resolved_at = None
 
 

@@ -69,6 +69,8 @@ _DAY_CACHE_LIMIT = 4096
 # Local days one timeline covers (from the start's day): several business days of targets
 # over a long holiday weekend; a due time beyond it is found by the walk.
 _TIMELINE_DAYS = 42
+_ZERO = timedelta(0)
+_NEVER = datetime.min.replace(tzinfo=UTC)
 _TIMELINE_LIMIT = 64
 
 
@@ -223,6 +225,8 @@ class BusinessCalendar:
         self._holiday_cache: dict[int, frozenset[date]] = {}
         self._day_cache: dict[date, tuple[Interval, ...]] = {}
         self._timelines: dict[date, _Timeline] = {}
+        # (first instant, end) in UTC of the local day last looked up, and its timeline.
+        self._last_day: tuple[datetime, datetime, _Timeline | None] = (_NEVER, _NEVER, None)
 
     # -- read-only attributes ---------------------------------------------------------------
 
@@ -368,9 +372,12 @@ class BusinessCalendar:
         local start day: ingest computes two due times for every new thread), or by a walk
         over the opening hours when a due time falls beyond them. Both give the same instant.
         """
-        moment = _as_utc(start, "start")
+        # UTC-aware starts and non-negative timedeltas (ingest's) skip the checks' calls.
+        moment = start if type(start) is datetime and start.tzinfo is UTC \
+            else _as_utc(start, "start")
         for duration in durations:
-            _check_duration(duration, "duration")
+            if type(duration) is not timedelta or duration < _ZERO:
+                _check_duration(duration, "duration")
         line = self._timeline(moment)
         i = bisect_right(line.ends, moment)  # the first interval ending after the start
         if i < len(line.ends):
@@ -413,6 +420,11 @@ class BusinessCalendar:
 
     def _timeline(self, moment: datetime) -> _Timeline:
         """The open intervals from the local day of ``moment`` on, for ``_TIMELINE_DAYS``."""
+        # Most starts fall on the local day of the previous one (a page of mentions spans
+        # minutes): two comparisons instead of a time-zone conversion.
+        first, last, line = self._last_day
+        if first <= moment < last:
+            return line  # type: ignore[no-any-return]
         day = moment.astimezone(self._tz).date()
         line = self._timelines.get(day)
         if line is None:
@@ -426,6 +438,9 @@ class BusinessCalendar:
             if len(self._timelines) >= _TIMELINE_LIMIT:
                 self._timelines.clear()
             self._timelines[day] = line
+        self._last_day = (datetime.combine(day, time(), tzinfo=self._tz).astimezone(UTC),
+                          datetime.combine(day + timedelta(days=1), time(),
+                                           tzinfo=self._tz).astimezone(UTC), line)
         return line
 
     def business_time_between(self, a: datetime, b: datetime) -> timedelta:
@@ -673,6 +688,7 @@ PRIORITY_BANDS: tuple[str, ...] = ("urgent", "high", "normal", "low")
 BAND_THRESHOLDS: Mapping[str, float] = MappingProxyType(
     {"urgent": 75.0, "high": 50.0, "normal": 25.0}
 )
+_BANDS_DESCENDING: tuple[tuple[str, float], ...] = tuple(BAND_THRESHOLDS.items())
 
 
 def priority_band(priority: float) -> str:
@@ -681,12 +697,17 @@ def priority_band(priority: float) -> str:
     Values outside 0..100 are clamped (a scoring glitch must not stop a ticket from getting
     a due time); NaN raises ``ValueError``.
     """
-    if isinstance(priority, bool) or not isinstance(priority, int | float):
-        raise ValueError(f"priority must be a number from 0 to 100, got {priority!r}")
-    if math.isnan(priority):
-        raise ValueError("priority must be a number from 0 to 100, got NaN")
-    value = min(max(float(priority), 0.0), 100.0)
-    for band, threshold in BAND_THRESHOLDS.items():
+    # Scores come as in-range floats (ingest computes one per new thread): they skip the
+    # checks and the clamp, which NaN and anything else still go through.
+    if type(priority) is float and 0.0 <= priority <= 100.0:
+        value = priority
+    else:
+        if isinstance(priority, bool) or not isinstance(priority, int | float):
+            raise ValueError(f"priority must be a number from 0 to 100, got {priority!r}")
+        if math.isnan(priority):
+            raise ValueError("priority must be a number from 0 to 100, got NaN")
+        value = min(max(float(priority), 0.0), 100.0)
+    for band, threshold in _BANDS_DESCENDING:
         if value >= threshold:
             return band
     return "low"
