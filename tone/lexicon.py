@@ -71,18 +71,46 @@ def _match_from(elems: tuple[Element, ...], toks: list[str], i: int, k: int) -> 
     return -1
 
 
-def _match_rest(elems: tuple[Element, ...], toks: list[str], i: int) -> int:
-    """``_match_from(elems, toks, i, 0)`` for a term whose first word matches at ``i``;
-    a loop instead of recursion when the term has no gap, the common case."""
+def _match_plain(elems: tuple[Element, ...], toks: list[str], i: int) -> int:
+    """``_match_from(elems, toks, i, 0)`` for a gapless term whose first word matches at
+    ``i``: a loop instead of recursion (without a gap, running out of tokens fails)."""
     end = i + len(elems)
-    if end > len(toks) or any(kind == "g" for kind, _ in elems):
-        return _match_from(elems, toks, i, 0)
+    if end > len(toks):
+        return -1
     for k in range(1, len(elems)):
         kind, value = elems[k]
         tok = toks[i + k]
         if (tok != value) if kind == "w" else not tok.startswith(value):
             return -1
     return end
+
+
+# What find() needs of one term, built when the term is added so that the walk reads it
+# in one unpacking: (index, group, weight, length, elements, the later words when all
+# are exact words and there is no gap else None, has a gap).
+_Candidate = tuple[int, str, float, int, tuple[Element, ...], list[str] | None, bool]
+
+
+def _candidate(idx: int, elems: tuple[Element, ...], group: str, weight: float) -> _Candidate:
+    gap = any(kind == "g" for kind, _ in elems)
+    words = None if gap or any(kind != "w" for kind, _ in elems[1:]) else [
+        value for _, value in elems[1:]
+    ]
+    return (idx, group, weight, len(elems), elems, words, gap)
+
+
+def _end(cand: _Candidate, toks: list[str], i: int) -> int:
+    """End (exclusive) of candidate ``cand`` matched at ``toks[i]``, whose first word is
+    known to match, or -1."""
+    _, _, _, n, elems, words, gap = cand
+    if n == 1:
+        return i + 1
+    if words is not None:
+        # A short slice at the end of the tokens differs from ``words`` by its length.
+        return i + n if toks[i + 1 : i + n] == words else -1
+    if gap:
+        return _match_from(elems, toks, i, 0)
+    return _match_plain(elems, toks, i)
 
 
 class TermIndex:
@@ -97,13 +125,15 @@ class TermIndex:
     def __init__(self) -> None:
         """Create an empty index."""
         self._terms: list[tuple[tuple[Element, ...], str, float]] = []
+        self._candidates: list[_Candidate] = []  # per term, see _Candidate
         self._exact: dict[str, list[int]] = {}
         self._prefix: dict[str, list[int]] = {}
         self._prefix_lengths: set[int] = set()
         self._where: dict[tuple[str, tuple[Element, ...]], int] = {}
         # token -> the terms that may start at it. Word use is skewed (a few thousand words
         # make most messages), so this skips the prefix probes for nearly every token.
-        self._starts: dict[str, tuple[int, ...]] = {}
+        # It holds copies of the terms' weights: add() clears it before any change.
+        self._starts: dict[str, tuple[_Candidate, ...]] = {}
 
     def add(self, term: str, group: str, weight: float) -> None:
         """Add ``term`` to ``group``; a repeated term keeps its highest weight."""
@@ -116,10 +146,12 @@ class TermIndex:
             idx = self._where[key]
             old = self._terms[idx]
             self._terms[idx] = (elems, group, max(old[2], float(weight)))
+            self._candidates[idx] = _candidate(idx, *self._terms[idx])
             return
         idx = len(self._terms)
         self._where[key] = idx
         self._terms.append((elems, group, float(weight)))
+        self._candidates.append(_candidate(idx, elems, group, float(weight)))
         kind, value = elems[0]
         if kind == "w":
             self._exact.setdefault(value, []).append(idx)
@@ -131,31 +163,46 @@ class TermIndex:
         """group -> {matched text: weight} over the token list."""
         out: dict[str, dict[str, float]] = {}
         seen: set[int] = set()
-        starts = self._starts
-        for i, tok in enumerate(toks):
-            candidates = starts.get(tok)
-            if candidates is None:
-                candidates = self._starting_at(tok)
+        # map() looks the tokens up at C speed; most have no candidate (an empty tuple).
+        for i, candidates in enumerate(map(self._starts.get, toks)):
             if not candidates:
+                if candidates is not None:
+                    continue
+                candidates = self._starting_at(toks[i])
+                if not candidates:
+                    continue
+            if len(candidates) == 1:
+                # The usual case, and then this candidate is its group's best.
+                cand = candidates[0]
+                end = i + 1 if cand[3] == 1 else _end(cand, toks, i)
+                if end < 0 or cand[0] in seen:
+                    continue
+                seen.add(cand[0])
+                found = out.get(cand[1])
+                if found is None:
+                    found = out[cand[1]] = {}
+                found[" ".join(toks[i:end])] = cand[2]
                 continue
-            best: dict[str, tuple[int, int, int]] = {}  # group -> (end, term length, idx)
-            for idx in candidates:
-                elems, group, _ = self._terms[idx]
-                # The first word matched when the term was picked as a candidate.
-                end = i + 1 if len(elems) == 1 else _match_rest(elems, toks, i)
+            best: dict[str, tuple[int, int, _Candidate]] = {}  # group -> (end, length, term)
+            for cand in candidates:
+                end = i + 1 if cand[3] == 1 else _end(cand, toks, i)
                 if end < 0:
                     continue
-                rank = (end, len(elems), idx)
-                if group not in best or rank[:2] > best[group][:2]:
-                    best[group] = rank
-            for group, (end, _, idx) in best.items():
-                if idx in seen:
+                group, n = cand[1], cand[3]
+                rank = best.get(group)
+                if rank is None or end > rank[0] or (end == rank[0] and n > rank[1]):
+                    best[group] = (end, n, cand)
+            for end, _, cand in best.values():
+                if cand[0] in seen:
                     continue
-                seen.add(idx)
-                out.setdefault(group, {})[" ".join(toks[i:end])] = self._terms[idx][2]
+                seen.add(cand[0])
+                found = out.get(cand[1])
+                if found is None:
+                    found = out[cand[1]] = {}
+                found[" ".join(toks[i:end])] = cand[2]
         return out
 
-    def _starting_at(self, tok: str) -> tuple[int, ...]:
+    def _starting_at(self, tok: str) -> tuple[_Candidate, ...]:
         candidates = list(self._exact.get(tok, ()))
         for n in sorted(self._prefix_lengths):
             if n > len(tok):
@@ -163,7 +210,7 @@ class TermIndex:
             candidates.extend(self._prefix.get(tok[:n], ()))
         if len(self._starts) >= _STARTS_LIMIT:
             self._starts.clear()  # bounded: odd tokens (ids, typos) must not grow it forever
-        found = self._starts[tok] = tuple(candidates)
+        found = self._starts[tok] = tuple(self._candidates[idx] for idx in candidates)
         return found
 
 
