@@ -9,7 +9,8 @@ context words for order and tracking references.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberMatcher
@@ -81,7 +82,153 @@ _POSTCODE_RE = re.compile(r"[ \t]*,?[ \t]*(\d{5}|\d{2}[ ]\d{3})(?![\w])")
 _CITY_RE = re.compile(r"[ \t]+([^\W\d_][\w’'\-]*)")
 
 
-_DIGIT_RE = re.compile(r"\d")
+# -- prefilters -------------------------------------------------------------------------
+#
+# Most posts hold no personal data, and each pattern costs a scan of the whole text
+# (3-15 µs for a 100-character post). The tables below record, for the patterns shipped in
+# tone/data/patterns.json, what a text must contain for the pattern to match anywhere in
+# it; those facts are computed once per text, so a pattern that cannot match is skipped
+# without scanning. They are keyed by the exact pattern text: a pattern edited in the
+# data file, or added by a brand, finds no entry and is always scanned.
+
+# Written ``\d\d*`` rather than ``\d+`` so that it starts with a character set, which lets
+# the regex engine skip non-digits without trying a match at each of them.
+_DIGIT_RUN_RE = re.compile(r"\d\d*")
+
+# Characters that ``re.IGNORECASE`` matches to an ASCII letter although ``str.lower()``
+# does not turn them into that letter (Turkish dotted and dotless i, long s). A keyword
+# prefilter on ``text.lower()`` would miss them, so texts holding one are always scanned.
+# tests/tone/test_pii_fast.py checks this list against every Unicode code point.
+_CASE_ODDITIES = ("\u0130", "\u0131", "\u017f")
+
+
+@dataclass(frozen=True)
+class _Needs:
+    """Necessary conditions for one pattern to match somewhere in a text.
+
+    Every condition is implied by the pattern itself (read off its mandatory parts), so a
+    text failing one cannot hold a match and skipping the scan returns the same spans.
+    """
+
+    run: int = 0  # a run of at least this many consecutive ``\d`` characters
+    digits: int = 0  # at least this many ``\d`` characters in the whole text
+    # One of these lower-case literals occurs in ``text.lower()``: each is a mandatory
+    # part of one branch of the pattern, and together they cover every branch.
+    words: tuple[str, ...] = ()
+    hint: re.Pattern[str] | None = None  # a cheap regex that must find something
+
+
+_TRACKING_WORDS = (
+    "suivi", "track", "colis", "parcel", "package", "exp", "mondial", "chronopost", "dpd",
+    "dhl", "gls", "relais",
+)  # fmt: skip
+
+_NEEDS: dict[str, _Needs] = {
+    # email: an "@" right after a character of the local part.
+    r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+"
+    r"[A-Za-z]{2,24}(?![\w-])": _Needs(hint=re.compile(r"@(?<=[A-Za-z0-9._%+-]@)")),
+    # url: "://", "www." or one of the short-link domains followed by "/".
+    r"(?:https?://|www\.)\S+|\b(?:t\.co|pic\.twitter\.com|bit\.ly|fb\.me|lbc\.fr)/\S+": _Needs(
+        words=("://", "www.", "t.co/", "pic.twitter.com/", "bit.ly/", "fb.me/", "lbc.fr/")
+    ),
+    # iban: a country code then two check digits.
+    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?"
+    r"(?![A-Za-z0-9])": _Needs(run=2),
+    # card: 13 to 19 digits.
+    r"(?<![\w.,/-])(?:\d[ -]?){12,18}\d(?![\w/-]|[.,]\d)": _Needs(digits=13),
+    # order: its keyword, and a digit in the reference.
+    r"\b(?:commande|commandes|cmd|cde|cmde)\s*(?:n\s?°|n\s?o\.?|num(?:[ée]ro)?\.?"
+    r"|r[ée]f(?:[ée]rence)?\.?|#|:|\s)*\s*(?P<ref>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,24})"
+    r"(?![\w-])": _Needs(digits=1, words=("commande", "cmd", "cde")),
+    r"\border(?:\s*(?:number|num|no\.?|n°|ref(?:erence)?|id))?\s*(?:#|:|\s)*\s*"
+    r"(?P<ref>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,24})(?![\w-])": _Needs(
+        digits=1, words=("order",)
+    ),
+    r"(?<![\w/])#(?P<ref>(?=[A-Z0-9-]*\d)(?:CMD|ORD|CDE)-?[A-Z0-9-]{4,20})(?![\w-])": _Needs(
+        digits=1, words=("#cmd", "#ord", "#cde")
+    ),
+    # tracking: the digit runs of each carrier's format, plus the keyword when anchored.
+    r"(?<![A-Za-z0-9])(?P<ref>\d[A-Z]\d{11})(?![A-Za-z0-9])": _Needs(run=11),
+    r"(?<![A-Za-z0-9])(?P<ref>[A-Z]{2}\d{9}[A-Z]{2})(?![A-Za-z0-9])": _Needs(run=9),
+    r"(?<![A-Za-z0-9])(?P<ref>1Z[0-9A-Z]{16})(?![A-Za-z0-9])": _Needs(words=("1z",)),
+    r"\b(?:suivi|tracking|track|colis|parcel|package|exp[ée]dition|mondial\s*relay|chronopost"
+    r"|colissimo|dpd|dhl|gls|relais)(?:\s*(?:number|num[ée]ro|num|no\.?|n°|nr|id|code"
+    r"|de suivi))?\s*(?:#|:|\s)*\s*(?P<ref>\d{8,14})(?![\w,.]\d|\w)": _Needs(
+        run=8, words=_TRACKING_WORDS
+    ),
+    r"(?<![\w/])(?P<ref>\d{8,14})(?=\s+(?:(?:pour|chez|via|avec|sur|de|with|for|on|by)\s+)?"
+    r"(?:mondial\s*relay|colissimo|chronopost|relais|dpd|dhl|gls|ups)\b)": _Needs(
+        run=8, words=("mondial", "colissimo", "chronopost", "relais", "dpd", "dhl", "gls", "ups")
+    ),
+}
+
+# Faster patterns that find exactly the same matches as a shipped one. Both shipped
+# patterns start with a look-behind, so the engine tries them at every position of the
+# text; starting with a literal or a character set instead lets it jump between the only
+# characters a match can start with. The look-behind then checks the same character (the
+# one before the match) from one position further, over the start character itself;
+# at the very start of the text neither look-behind fits, so both patterns accept.
+_STREET_TYPES = (
+    r"rue|avenue|av\.|bd|blvd|boulevard|place|chemin|impasse|all[ée]e|route|quai|cours|square"
+    r"|passage|faubourg|fbg|r[ée]sidence|lotissement|hameau|voie|sentier|esplanade|promenade"
+    r"|cit[ée]|parvis|villa"
+)
+_EQUIVALENTS: dict[str, str] = {
+    # @handle: jump from one "@" to the next.
+    r"(?<![\w.])@\w{1,50}": r"@(?<![\w.]@)\w{1,50}",
+    # Address: jump from digit to digit; ``\d{1,4}`` is the first digit then ``\d{0,3}``.
+    _STREET_TYPES.join(
+        (r"(?<![\w,.])(?P<num>\d{1,4})(?:\s?(?:bis|ter))?,?\s+(?P<type>", r")\b\.?")
+    ): _STREET_TYPES.join(
+        (r"(?P<num>\d(?<![\w,.]\d)\d{0,3})(?:\s?(?:bis|ter))?,?\s+(?P<type>", r")\b\.?")
+    ),
+}
+
+# A phone candidate is made only of these characters and is at least 8 long, so it lies
+# inside a run of 8 or more of them: only those runs are scanned (with pos/endpos, which
+# keeps the look-behind of ``\b`` on the real text). Such runs are maximal, since the
+# repetition is greedy and a run's start is tried before its middle.
+_PHONE_CANDIDATE = r"(?:\(?\+|\b00)?\(?\d[\d \t.\-()/]{6,24}\d"
+_PHONE_REGION_RE = re.compile(r"[\d \t.\-()/+][\d \t.\-()/+]{7,}")
+
+
+class _Facts:
+    """What the prefilters need to know about one text, computed once."""
+
+    __slots__ = ("_lower", "_odd", "digits", "run", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        runs = _DIGIT_RUN_RE.findall(text)
+        self.run = max(map(len, runs), default=0)
+        self.digits = sum(map(len, runs))
+        self._lower: str | None = None
+        self._odd: bool | None = None
+
+    @property
+    def lower(self) -> str:
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower
+
+    def may_match(self, needs: _Needs | None) -> bool:
+        """False only when the text lacks something the pattern requires."""
+        if needs is None:
+            return True
+        if self.run < needs.run or self.digits < needs.digits:
+            return False
+        if needs.words:
+            if self._odd is None:
+                text = self.text
+                self._odd = not text.isascii() and any(c in text for c in _CASE_ODDITIES)
+            if not self._odd:
+                lower = self.lower
+                for word in needs.words:
+                    if word in lower:
+                        break
+                else:
+                    return False
+        return needs.hint is None or needs.hint.search(self.text) is not None
 
 
 def iban_valid(candidate: str) -> bool:
@@ -116,6 +263,11 @@ def _compile_many(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
 
 
+def _compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """Compile ``pattern``, or the faster pattern known to find the same matches."""
+    return re.compile(_EQUIVALENTS.get(pattern, pattern), flags)
+
+
 class PiiDetector:
     """Finds e-mails, phones, IBANs, cards, order/tracking numbers and French addresses."""
 
@@ -123,17 +275,29 @@ class PiiDetector:
         """Compile the default patterns plus the brand's extra order/tracking patterns."""
         config = config or ToneConfig()
         data = load_json("patterns")
-        self._email = re.compile(data["email"])
-        self._url = re.compile(data["url"], re.IGNORECASE)
-        self._handle = re.compile(data["handle"])
+        self._email = _compile(data["email"])
+        self._url = _compile(data["url"], re.IGNORECASE)
+        self._handle = _compile(data["handle"])
         # IBAN letters after the country code must be upper case, so that a trailing
         # word ("... 189 MERCI" aside) is not swallowed into the account number.
-        self._iban = re.compile(data["iban"])
-        self._card = re.compile(data["card"])
-        self._phone_candidate = re.compile(data["phone_candidate"])
+        self._iban = _compile(data["iban"])
+        self._card = _compile(data["card"])
+        self._phone_candidate = _compile(data["phone_candidate"])
+        # Only the known candidate pattern is confined to runs of its characters.
+        self._phone_region = (
+            _PHONE_REGION_RE if data["phone_candidate"] == _PHONE_CANDIDATE else None
+        )
         self._order = _compile_many([*data["order"], *config.order_patterns])
         self._tracking = _compile_many([*data["tracking"], *config.tracking_patterns])
-        self._address = re.compile(data["address"], re.IGNORECASE)
+        self._address = _compile(data["address"], re.IGNORECASE)
+        # Prefilters of the shipped patterns; a brand's patterns get None (always scanned).
+        self._needs = {key: _NEEDS.get(data[key]) for key in ("email", "url", "iban", "card")}
+        self._order_needs = self._prefilters(data["order"], config.order_patterns)
+        self._tracking_needs = self._prefilters(data["tracking"], config.tracking_patterns)
+
+    @staticmethod
+    def _prefilters(shipped: list[str], extra: Iterable[str]) -> tuple[_Needs | None, ...]:
+        return (*(_NEEDS.get(p) for p in shipped), *(None for _ in extra))
 
     # -- public -------------------------------------------------------------------
 
@@ -157,16 +321,18 @@ class PiiDetector:
             taken.append((start, end))
             spans.append(PiiSpan(kind, start, end, text[start:end]))
 
+        facts = _Facts(text)
+        needs = self._needs
         # Each pattern needs a character that most posts lack: checking for it first
         # skips a scan of the whole text.
         has_at = "@" in text
-        if has_at:
+        if has_at and facts.may_match(needs["email"]):
             for m in self._email.finditer(text):
                 add("email", m.start(), m.end())
         # URLs and @handles hold long digit runs (tweet ids) that are not personal data;
         # reserve them without reporting.
         blocked: list[tuple[int, int]] = []
-        if "/" in text or "www." in text.lower():
+        if ("/" in text or "www." in facts.lower) and facts.may_match(needs["url"]):
             blocked += [(m.start(), m.end()) for m in self._url.finditer(text)]
         if has_at:
             blocked += [(m.start(), m.end()) for m in self._handle.finditer(text)]
@@ -174,24 +340,28 @@ class PiiDetector:
             if not any(span[0] < e and s < span[1] for s, e in taken):
                 taken.append(span)
 
-        if _DIGIT_RE.search(text):
-            for m in self._iban.finditer(text):
-                start, end = self._iban_bounds(text, m.start(), m.end())
-                if end:
-                    add("iban", start, end)
+        if facts.digits:
+            if facts.may_match(needs["iban"]):
+                for m in self._iban.finditer(text):
+                    start, end = self._iban_bounds(text, m.start(), m.end())
+                    if end:
+                        add("iban", start, end)
             # Context-anchored references first: an order number that happens to pass
             # Luhn is still an order number.
-            for regex in self._tracking:
-                for m in regex.finditer(text):
-                    add("tracking", *self._ref_bounds(m))
-            for regex in self._order:
-                for m in regex.finditer(text):
-                    add("order", *self._ref_bounds(m))
-            for m in self._card.finditer(text):
-                raw = m.group().rstrip(" -")
-                # Issuer prefixes 2-6 (Mastercard, Amex, Visa, Discover...) cut chance hits.
-                if raw[0] in "23456" and luhn_valid(raw):
-                    add("card", m.start(), m.start() + len(raw))
+            for regex, pattern_needs in zip(self._tracking, self._tracking_needs, strict=True):
+                if facts.may_match(pattern_needs):
+                    for m in regex.finditer(text):
+                        add("tracking", *self._ref_bounds(m))
+            for regex, pattern_needs in zip(self._order, self._order_needs, strict=True):
+                if facts.may_match(pattern_needs):
+                    for m in regex.finditer(text):
+                        add("order", *self._ref_bounds(m))
+            if facts.may_match(needs["card"]):
+                for m in self._card.finditer(text):
+                    raw = m.group().rstrip(" -")
+                    # Issuer prefixes 2-6 (Mastercard, Amex, Visa...) cut chance hits.
+                    if raw[0] in "23456" and luhn_valid(raw):
+                        add("card", m.start(), m.start() + len(raw))
             for start, end in self._addresses(text):
                 add("address", start, end)
             for start, end in self._phones(text, taken):
@@ -272,6 +442,14 @@ class PiiDetector:
             found.append((m.start(), end))
         return found
 
+    def _phone_candidates(self, text: str) -> Iterator[re.Match[str]]:
+        """The matches of the phone candidate pattern, scanning only where they can be."""
+        if self._phone_region is None:
+            yield from self._phone_candidate.finditer(text)
+            return
+        for region in self._phone_region.finditer(text):
+            yield from self._phone_candidate.finditer(text, region.start(), region.end())
+
     def _phones(self, text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Validated phone numbers, French by default and international with a + or 00.
 
@@ -279,7 +457,7 @@ class PiiDetector:
         go through ``PhoneNumberMatcher`` with the VALID leniency.
         """
         out: list[tuple[int, int]] = []
-        for cand in self._phone_candidate.finditer(text):
+        for cand in self._phone_candidates(text):
             c_start, c_end = cand.span()
             if any(s <= c_start and c_end <= e for s, e in taken):
                 continue
