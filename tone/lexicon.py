@@ -113,6 +113,18 @@ def _end(cand: _Candidate, toks: list[str], i: int) -> int:
     return _match_plain(elems, toks, i)
 
 
+def _record(out: dict[str, dict[str, float]], seen: set[int], cand: _Candidate,
+            text: str) -> None:
+    """Count a matched term once per message: ``out[group][matched text] = weight``."""
+    if cand[0] in seen:
+        return
+    seen.add(cand[0])
+    found = out.get(cand[1])
+    if found is None:
+        found = out[cand[1]] = {}
+    found[text] = cand[2]
+
+
 class TermIndex:
     """All weighted terms of all groups, indexed by their first token.
 
@@ -175,13 +187,8 @@ class TermIndex:
                 # The usual case, and then this candidate is its group's best.
                 cand = candidates[0]
                 end = i + 1 if cand[3] == 1 else _end(cand, toks, i)
-                if end < 0 or cand[0] in seen:
-                    continue
-                seen.add(cand[0])
-                found = out.get(cand[1])
-                if found is None:
-                    found = out[cand[1]] = {}
-                found[" ".join(toks[i:end])] = cand[2]
+                if end >= 0:
+                    _record(out, seen, cand, " ".join(toks[i:end]))
                 continue
             best: dict[str, tuple[int, int, _Candidate]] = {}  # group -> (end, length, term)
             for cand in candidates:
@@ -193,13 +200,7 @@ class TermIndex:
                 if rank is None or end > rank[0] or (end == rank[0] and n > rank[1]):
                     best[group] = (end, n, cand)
             for end, _, cand in best.values():
-                if cand[0] in seen:
-                    continue
-                seen.add(cand[0])
-                found = out.get(cand[1])
-                if found is None:
-                    found = out[cand[1]] = {}
-                found[" ".join(toks[i:end])] = cand[2]
+                _record(out, seen, cand, " ".join(toks[i:end]))
         return out
 
     def _starting_at(self, tok: str) -> tuple[_Candidate, ...]:
