@@ -21,8 +21,9 @@ class Analyzer:
 
     Build it once (the language models take about a second to load, see
     :func:`get_analyzer`) and share it: all state is read-only after construction but
-    for a bounded token cache (single dict operations, atomic), so concurrent
-    ``analyse()`` calls from several threads are safe.
+    for bounded caches (the term index's and the sentiment tokenizer's, each changed by
+    single dict operations, atomic), so concurrent ``analyse()`` calls from several
+    threads are safe.
     """
 
     def __init__(self, config: ToneConfig | None = None) -> None:
