@@ -20,6 +20,7 @@ and ``SELECT ... WHERE a = ? AND b IN (...)``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Column, Connection, CursorResult, Dialect, Table
@@ -31,6 +32,21 @@ Processor = Callable[[Any], Any] | None
 MAX_PARAMETERS = 32_000
 #: Values in one IN list; longer lists are read in several statements.
 MAX_IN = 500
+
+
+def bucket(size: int) -> int:
+    """The statement size that carries ``size`` rows or values: 1, 2, 4, 8, 16, then the
+    next multiple of 16.
+
+    Each distinct statement text is prepared by SQLite (the driver keeps the last 128),
+    and a multi-row statement takes longer to prepare than to run: a 64-row thread INSERT
+    about 0.4 ms, a quarter of its cost. Page sizes vary from poll to poll, so sizes are
+    rounded up to a few buckets, at most nine for a page of a hundred; the extra places
+    repeat the last value (see ``SelectIn`` and ``BulkInsert``).
+    """
+    if size <= 16:
+        return 1 << max(0, size - 1).bit_length()
+    return -(-size // 16) * 16
 
 
 def _placeholder(dialect: Dialect) -> str:
@@ -54,36 +70,51 @@ class _Shape:
         binds: list[Processor] = [c.type._cached_bind_processor(dialect) for c in self.columns]
         self.bind: list[tuple[int, Processor]] = [
             (i, p) for i, p in enumerate(binds) if p is not None]
+        self.bound_rows = _converter(binds)
         # Result processors depend on the driver's type codes: known at the first read.
-        self.result: list[tuple[int, Processor]] | None = None
+        self.loaded_rows: Callable[[Iterable[Sequence[Any]]], list[tuple[Any, ...]]] | None = None
 
     def bound(self, row: Sequence[Any]) -> Sequence[Any]:
         """A row's values as the driver takes them."""
-        return _converted(row, self.bind) if self.bind else row
+        return self.bound_rows((row,))[0] if self.bind else row
 
     def loaded(self, result: CursorResult[Any]) -> list[tuple[Any, ...]]:
         """The rows of ``result`` (these columns), converted to Python values."""
-        if self.result is None:
+        convert = self.loaded_rows
+        if convert is None:
             codes = [entry[1] for entry in result.cursor.description]
-            processors = [column.type._cached_result_processor(self.dialect, code)
-                          for column, code in zip(self.columns, codes, strict=True)]
-            self.result = [(i, p) for i, p in enumerate(processors) if p is not None]
+            convert = self.loaded_rows = _converter(
+                [column.type._cached_result_processor(self.dialect, code)
+                 for column, code in zip(self.columns, codes, strict=True)])
         # Straight from the driver's cursor: SQLAlchemy's Row objects cost more than the
         # rows themselves here (a few hundred per page), and these columns are converted
         # below by the same processors. Closing the result releases the cursor.
         rows = result.cursor.fetchall()
         result.close()
-        if not self.result:
-            return rows if type(rows) is list else list(rows)
-        return [tuple(_converted(row, self.result)) for row in rows]
+        return convert(rows)
 
 
-def _converted(row: Sequence[Any], processors: list[tuple[int, Processor]]) -> list[Any]:
-    """``row`` with each processor applied to the value at its index."""
-    values = list(row)
-    for i, process in processors:
-        values[i] = process(values[i])  # type: ignore[misc]
-    return values
+def _converter(processors: Sequence[Processor]
+               ) -> Callable[[Iterable[Sequence[Any]]], list[tuple[Any, ...]]]:
+    """A function converting rows (sequences of ``len(processors)`` values) into tuples,
+    each value passed through its column's processor, if it has one.
+
+    The function is generated, as ``dataclasses`` and ``namedtuple`` generate theirs: one
+    comprehension that unpacks each row and calls each processor by name. A loop over the
+    processors, per row, cost three times as much; ingest converts about thirty values per
+    mention it stores.
+    """
+    if not any(processors):
+        return lambda rows: [tuple(row) for row in rows]
+    names = [f"v{i}" for i in range(len(processors))]
+    values = [f"p{i}({name})" if process is not None else name
+              for i, (name, process) in enumerate(zip(names, processors, strict=True))]
+    source = (f"def convert(rows):\n"
+              f"    return [({', '.join(values)},) for ({', '.join(names)},) in rows]\n")
+    namespace: dict[str, Any] = {f"p{i}": process for i, process in enumerate(processors)
+                                 if process is not None}
+    exec(compile(source, f"<ingest row converter {len(processors)}>", "exec"), namespace)
+    return namespace["convert"]  # type: ignore[no-any-return]
 
 
 class _PerDialect:
@@ -125,22 +156,27 @@ class BulkInsert(_PerDialect):
         tail = (f" ON CONFLICT ({', '.join(quote(c) for c in self.conflict)}) DO NOTHING"
                 f" RETURNING {', '.join(back.sql)}")
         group = "(" + ", ".join([_placeholder(dialect)] * len(self.columns)) + ")"
-        return shape, back, head, tail, group, {}
+        keys = [self.columns.index(c) for c in self.conflict]
+        return shape, back, head, tail, group, keys, {}
 
     def __call__(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
         """Insert ``rows`` (tuples in ``columns`` order); the inserted rows' ``returning``."""
-        shape, back, head, tail, group, sql_by_size = self.state(conn.dialect)
+        shape, back, head, tail, group, keys, sql_by_size = self.state(conn.dialect)
         per_statement = max(1, MAX_PARAMETERS // len(self.columns))
         out: list[tuple[Any, ...]] = []
         for start in range(0, len(rows), per_statement):
-            chunk = rows[start:start + per_statement]
+            chunk = shape.bound_rows(rows[start:start + per_statement])
+            size = min(bucket(len(chunk)), per_statement)
+            # The padding repeats the last row: it hits the conflict key that row has just
+            # taken (or that was already taken), so it inserts nothing and returns nothing.
+            # A NULL in the key would not conflict: such a row is never repeated.
+            last = chunk[-1]
+            if size > len(chunk) and all(last[i] is not None for i in keys):
+                chunk.extend([last] * (size - len(chunk)))
             sql = sql_by_size.get(len(chunk))
             if sql is None:
                 sql = sql_by_size[len(chunk)] = head + ", ".join([group] * len(chunk)) + tail
-            params: list[Any] = []
-            for row in chunk:
-                params.extend(shape.bound(row))
-            out.extend(back.loaded(conn.exec_driver_sql(sql, tuple(params))))
+            out.extend(back.loaded(conn.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))))
         return out
 
 
@@ -164,7 +200,7 @@ class BulkUpdate(_PerDialect):
         if not rows:
             return
         shape, sql = self.state(conn.dialect)
-        conn.exec_driver_sql(sql, [tuple(shape.bound(row)) for row in rows])
+        conn.exec_driver_sql(sql, shape.bound_rows(rows))
 
 
 class SelectIn(_PerDialect):
@@ -197,6 +233,8 @@ class SelectIn(_PerDialect):
         out: list[tuple[Any, ...]] = []
         for start in range(0, len(wanted), MAX_IN):
             chunk = wanted[start:start + MAX_IN]
+            # Padded to its bucket with the last value: a repeated IN value changes nothing.
+            chunk.extend([chunk[-1]] * (min(bucket(len(chunk)), MAX_IN) - len(chunk)))
             sql = sql_by_size.get(len(chunk))
             if sql is None:
                 sql = sql_by_size[len(chunk)] = head + ", ".join([mark] * len(chunk)) + ")"

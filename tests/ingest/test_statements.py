@@ -8,7 +8,17 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    event,
+    func,
+    select,
+)
 
 import app.ingest.sql as sql
 from app.extensions import db
@@ -81,6 +91,80 @@ def test_long_inputs_are_split_across_statements(app: Any, monkeypatch: pytest.M
     assert _select(conn, ("x",), []) == []
 
 
+def test_statement_sizes_are_rounded_up_to_a_few_buckets() -> None:
+    assert [sql.bucket(n) for n in (1, 2, 3, 5, 9, 16, 17, 32, 33, 100)] == [
+        1, 2, 4, 8, 16, 16, 32, 32, 48, 112]
+    assert len({sql.bucket(n) for n in range(1, 101)}) == 11
+    assert all(sql.bucket(n) >= n for n in range(1, 2000))
+
+
+@pytest.fixture
+def statements(app: Any) -> Iterator[list[tuple[str, Any]]]:
+    """The statements and parameters sent to the database while the test runs."""
+    found: list[tuple[str, Any]] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        found.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    yield found
+    event.remove(db.engine, "before_cursor_execute", seen)
+
+
+def test_padded_inserts_store_and_return_each_row_once(
+        app: Any, statements: list[tuple[str, Any]]) -> None:
+    at = utcnow()
+    conn = db.session.connection()
+    first = _insert(conn, [_row(str(n), at) for n in range(5)])  # padded to 8 rows
+    # 3 new, 2 already stored: the padding repeats a row that was already there.
+    again = _insert(conn, [_row(str(n), at) for n in (3, 4, 5, 6, 7)])
+    last_known = _insert(conn, [_row(str(n), at) for n in (8, 9, 1)])  # padded with "1"
+    db.session.commit()
+    inserts = [(s, p) for s, p in statements if s.startswith("INSERT")]
+    assert [len(p) // len(_COLUMNS) for _s, p in inserts] == [8, 8, 4]
+    assert inserts[0][0] == inserts[1][0]  # one statement text for five rows and eight
+    assert sorted(int(pid) for _id, pid in first) == [0, 1, 2, 3, 4]
+    assert sorted(int(pid) for _id, pid in again) == [5, 6, 7]
+    assert sorted(int(pid) for _id, pid in last_known) == [8, 9]
+    stored = db.session.scalars(db.select(Author.platform_id)).all()
+    assert sorted(int(pid) for pid in stored) == list(range(10))
+
+
+def test_a_row_with_a_null_key_is_not_repeated(app: Any,
+                                               statements: list[tuple[str, Any]]) -> None:
+    """NULLs never conflict: a repeated row with a NULL key would be stored twice."""
+    probe = Table("pad_probe", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("a", String(10)), Column("b", String(10), nullable=True),
+                  UniqueConstraint("a", "b"))
+    insert = BulkInsert(probe, ("a", "b"), ("a", "b"), ("id", "a"))
+    conn = db.session.connection()
+    probe.create(conn)
+    try:
+        returned = insert(conn, [("n1", "x"), ("n2", "x"), ("n3", None)])
+        assert sorted(a for _id, a in returned) == ["n1", "n2", "n3"]
+        assert len(statements[-1][1]) == 3 * 2  # not padded to 4 rows
+        assert conn.scalar(select(func.count()).select_from(probe)) == 3
+        insert(conn, [("n4", None), ("n5", "x"), ("n6", "x")])  # the last row is repeated
+        assert len(statements[-1][1]) == 4 * 2
+        assert conn.scalar(select(func.count()).select_from(probe)) == 6
+    finally:
+        probe.drop(conn)
+
+
+def test_padded_in_lists_return_each_row_once(app: Any,
+                                              statements: list[tuple[str, Any]]) -> None:
+    at = utcnow()
+    conn = db.session.connection()
+    _insert(conn, [_row(str(n), at) for n in range(20)])
+    found = _select(conn, ("x",), [str(n) for n in range(0, 20, 2)] + ["missing"])  # 11 → 16
+    found_again = _select(conn, ("x",), [str(n) for n in range(13)])  # 13 → 16
+    selects = [(s, p) for s, p in statements if s.startswith("SELECT")]
+    assert [len(p) for _s, p in selects] == [17, 17]  # the network, then 16 values
+    assert selects[0][0] == selects[1][0]
+    assert sorted(int(row[0]) for row in found) == list(range(0, 20, 2))
+    assert sorted(int(row[0]) for row in found_again) == list(range(13))
+
+
 def test_update_sets_the_given_columns_by_key(app: Any) -> None:
     at = utcnow()
     conn = db.session.connection()
@@ -93,6 +177,19 @@ def test_update_sets_the_given_columns_by_key(app: Any) -> None:
     assert (stored["u1"].followers, stored["u1"].updated_at) == (500, later)
     assert (stored["u2"].followers, stored["u2"].updated_at) == (3, at)
     assert stored["u1"].handle == "hu1"
+
+
+def test_a_held_channel_is_not_reloaded_at_each_page(
+        make_channel: Callable[..., Channel], statements: list[tuple[str, Any]]) -> None:
+    channel = make_channel()
+    ingest_page(channel, page([x_post(author=person(1))]))
+    statements.clear()
+    ingest_page(channel, page([x_post(author=person(2)), x_post(author=person(1))]))
+    ingest_page(channel, page([x_post(author=person(3))], cursor={"since_id": "last"}))
+    assert not [s for s, _p in statements if "FROM channels" in s]
+    # The cursor was written each time, and the channel reads it back once expired.
+    assert channel.poll_cursor == {"since_id": "last"}
+    assert db.session.scalar(db.select(db.func.count(Thread.id))) == 4  # 4 conversations
 
 
 @pytest.fixture
