@@ -39,10 +39,10 @@ def bucket(size: int) -> int:
     next multiple of 16.
 
     Each distinct statement text is prepared by SQLite (the driver keeps the last 128),
-    and a multi-row statement takes longer to prepare than to run: a 64-row thread INSERT
-    about 0.4 ms, a quarter of its cost. Page sizes vary from poll to poll, so sizes are
-    rounded up to a few buckets, at most nine for a page of a hundred; the extra places
-    repeat the last value (see ``SelectIn`` and ``BulkInsert``).
+    and preparing a multi-row statement is dear: 0.2–0.4 ms for a 64-row thread INSERT, up
+    to a quarter of its cost. Page sizes vary from poll to poll, so sizes are rounded up to
+    a few buckets, eleven for sizes up to a hundred; the extra places repeat the last value
+    (see ``SelectIn`` and ``BulkInsert``).
     """
     if size <= 16:
         return 1 << max(0, size - 1).bit_length()
@@ -70,51 +70,42 @@ class _Shape:
         binds: list[Processor] = [c.type._cached_bind_processor(dialect) for c in self.columns]
         self.bind: list[tuple[int, Processor]] = [
             (i, p) for i, p in enumerate(binds) if p is not None]
-        self.bound_rows = _converter(binds)
         # Result processors depend on the driver's type codes: known at the first read.
-        self.loaded_rows: Callable[[Iterable[Sequence[Any]]], list[tuple[Any, ...]]] | None = None
+        self.result: list[tuple[int, Processor]] | None = None
 
     def bound(self, row: Sequence[Any]) -> Sequence[Any]:
         """A row's values as the driver takes them."""
-        return self.bound_rows((row,))[0] if self.bind else row
+        return _converted(row, self.bind) if self.bind else row
+
+    def bound_rows(self, rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """Rows' values as the driver takes them, one tuple per row."""
+        if not self.bind:
+            return [tuple(row) for row in rows]
+        return [tuple(_converted(row, self.bind)) for row in rows]
 
     def loaded(self, result: CursorResult[Any]) -> list[tuple[Any, ...]]:
         """The rows of ``result`` (these columns), converted to Python values."""
-        convert = self.loaded_rows
-        if convert is None:
+        if self.result is None:
             codes = [entry[1] for entry in result.cursor.description]
-            convert = self.loaded_rows = _converter(
-                [column.type._cached_result_processor(self.dialect, code)
-                 for column, code in zip(self.columns, codes, strict=True)])
+            processors = [column.type._cached_result_processor(self.dialect, code)
+                          for column, code in zip(self.columns, codes, strict=True)]
+            self.result = [(i, p) for i, p in enumerate(processors) if p is not None]
         # Straight from the driver's cursor: SQLAlchemy's Row objects cost more than the
         # rows themselves here (a few hundred per page), and these columns are converted
         # below by the same processors. Closing the result releases the cursor.
         rows = result.cursor.fetchall()
         result.close()
-        return convert(rows)
+        if not self.result:
+            return rows if type(rows) is list else list(rows)
+        return [tuple(_converted(row, self.result)) for row in rows]
 
 
-def _converter(processors: Sequence[Processor]
-               ) -> Callable[[Iterable[Sequence[Any]]], list[tuple[Any, ...]]]:
-    """A function converting rows (sequences of ``len(processors)`` values) into tuples,
-    each value passed through its column's processor, if it has one.
-
-    The function is generated, as ``dataclasses`` and ``namedtuple`` generate theirs: one
-    comprehension that unpacks each row and calls each processor by name. A loop over the
-    processors, per row, cost three times as much; ingest converts about thirty values per
-    mention it stores.
-    """
-    if not any(processors):
-        return lambda rows: [tuple(row) for row in rows]
-    names = [f"v{i}" for i in range(len(processors))]
-    values = [f"p{i}({name})" if process is not None else name
-              for i, (name, process) in enumerate(zip(names, processors, strict=True))]
-    source = (f"def convert(rows):\n"
-              f"    return [({', '.join(values)},) for ({', '.join(names)},) in rows]\n")
-    namespace: dict[str, Any] = {f"p{i}": process for i, process in enumerate(processors)
-                                 if process is not None}
-    exec(compile(source, f"<ingest row converter {len(processors)}>", "exec"), namespace)
-    return namespace["convert"]  # type: ignore[no-any-return]
+def _converted(row: Sequence[Any], processors: list[tuple[int, Processor]]) -> list[Any]:
+    """``row`` with each processor applied to the value at its index."""
+    values = list(row)
+    for i, process in processors:
+        values[i] = process(values[i])  # type: ignore[misc]
+    return values
 
 
 class _PerDialect:
