@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Column, Connection, CursorResult, Dialect, Table
+from sqlalchemy import Column, Connection, Dialect, Table
 
 Processor = Callable[[Any], Any] | None
 
@@ -83,21 +83,64 @@ class _Shape:
             return [tuple(row) for row in rows]
         return [tuple(_converted(row, self.bind)) for row in rows]
 
-    def loaded(self, result: CursorResult[Any]) -> list[tuple[Any, ...]]:
-        """The rows of ``result`` (these columns), converted to Python values."""
+    def loaded(self, rows: list[Any], description: Any) -> list[tuple[Any, ...]]:
+        """``rows`` as the driver returned them (these columns), converted to Python values."""
         if self.result is None:
-            codes = [entry[1] for entry in result.cursor.description]
+            codes = [entry[1] for entry in description]
             processors = [column.type._cached_result_processor(self.dialect, code)
                           for column, code in zip(self.columns, codes, strict=True)]
             self.result = [(i, p) for i, p in enumerate(processors) if p is not None]
-        # Straight from the driver's cursor: SQLAlchemy's Row objects cost more than the
-        # rows themselves here (a few hundred per page), and these columns are converted
-        # below by the same processors. Closing the result releases the cursor.
-        rows = result.cursor.fetchall()
-        result.close()
         if not self.result:
             return rows if type(rows) is list else list(rows)
         return [tuple(_converted(row, self.result)) for row in rows]
+
+
+def _watched(conn: Connection) -> bool:
+    """Whether SQL is logged or someone listens to this connection's statements."""
+    if conn._echo or conn.dialect._has_events:
+        return True
+    if not (conn._has_events or conn.engine._has_events):
+        return False
+    # The flags stay set once a listener was added, even after it was removed (a test's
+    # watcher): ask the listener collections themselves.
+    on = conn.dispatch
+    return bool(on.before_execute or on.after_execute or on.before_cursor_execute
+                or on.after_cursor_execute)
+
+
+def run(conn: Connection, sql: str, params: Any, *, many: bool = False
+        ) -> tuple[list[Any], Any]:
+    """Run driver-level ``sql`` in ``conn``'s transaction: the rows it returns (as the driver
+    gives them) and the cursor's description (None for a statement returning no rows).
+
+    Through ``Connection.exec_driver_sql``, each statement built an execution context and
+    a result object around the driver's cursor: a twelfth of ingest's own cost, at about
+    ten statements a page, for rows read straight from the cursor anyway. When no one
+    listens to the engine's events and SQL is not logged, the statement goes to the
+    driver's cursor directly; otherwise (a test watching the statements, ``echo``) it
+    takes the full path, so that they see it. Either way a driver error is raised as
+    SQLAlchemy raises it (wrapped, and a lost connection invalidated).
+    """
+    if _watched(conn):
+        result = conn.exec_driver_sql(sql, params)
+        try:
+            if not result.returns_rows:
+                return [], None
+            return result.cursor.fetchall(), result.cursor.description
+        finally:
+            result.close()
+    cursor = conn.connection.cursor()
+    try:
+        if many:
+            cursor.executemany(sql, params)
+        else:
+            cursor.execute(sql, params)
+        description = cursor.description
+        return (cursor.fetchall() if description is not None else []), description
+    except conn.dialect.loaded_dbapi.Error as error:
+        conn._handle_dbapi_exception(error, sql, params, cursor, None)
+    finally:
+        cursor.close()
 
 
 def _converted(row: Sequence[Any], processors: list[tuple[int, Processor]]) -> list[Any]:
@@ -167,7 +210,7 @@ class BulkInsert(_PerDialect):
             sql = sql_by_size.get(len(chunk))
             if sql is None:
                 sql = sql_by_size[len(chunk)] = head + ", ".join([group] * len(chunk)) + tail
-            out.extend(back.loaded(conn.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))))
+            out.extend(back.loaded(*run(conn, sql, tuple(chain.from_iterable(chunk)))))
         return out
 
 
@@ -191,7 +234,7 @@ class BulkUpdate(_PerDialect):
         if not rows:
             return
         shape, sql = self.state(conn.dialect)
-        conn.exec_driver_sql(sql, shape.bound_rows(rows))
+        run(conn, sql, shape.bound_rows(rows), many=True)
 
 
 class SelectIn(_PerDialect):
@@ -229,5 +272,5 @@ class SelectIn(_PerDialect):
             sql = sql_by_size.get(len(chunk))
             if sql is None:
                 sql = sql_by_size[len(chunk)] = head + ", ".join([mark] * len(chunk)) + ")"
-            out.extend(shape.loaded(conn.exec_driver_sql(sql, (*params, *chunk))))
+            out.extend(shape.loaded(*run(conn, sql, (*params, *chunk))))
         return out

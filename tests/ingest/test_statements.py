@@ -3,6 +3,7 @@ conflicts, and UPDATEs that name only the columns that changed."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -26,7 +27,7 @@ from app.ingest import ingest_page
 from app.ingest.pipeline import store_page
 from app.ingest.sql import BulkInsert, BulkUpdate, SelectIn
 from app.models import Author, Channel, Thread, ThreadStatus, utcnow
-from app.models.types import _sqlite_datetime, _sqlite_text
+from app.models.types import _sqlite_datetime, _sqlite_text, json_dumps
 from tests.ingest.conftest import page, person, x_post
 
 _authors = Author.__table__
@@ -89,6 +90,46 @@ def test_long_inputs_are_split_across_statements(app: Any, monkeypatch: pytest.M
     assert sum(s.startswith("INSERT") for s in statements) == 4  # 3 + 3 + 3 + 1
     assert sum(s.startswith("SELECT") for s in statements) == 3  # 4 + 4 + 4
     assert _select(conn, ("x",), []) == []
+
+
+def test_statements_go_to_the_driver_directly_when_no_one_listens(
+        app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = utcnow()
+    conn = db.session.connection()
+
+    def full_path(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("exec_driver_sql used with no listener")
+
+    monkeypatch.setattr(type(conn), "exec_driver_sql", full_path)
+    returned = _insert(conn, [_row("a", at), _row("b", at, followers=None)])
+    _update(conn, [(9, at, next(i for i, pid in returned if pid == "a"))])
+    found = {row[0]: row for row in _select(conn, ("x",), ["a", "b", "z"])}
+    assert sorted(found) == ["a", "b"]
+    assert found["a"][2] == 9 and found["b"][2] is None
+    assert found["a"][3] == at and found["a"][3].tzinfo is not None
+
+
+@pytest.mark.parametrize("watched", [False, True], ids=["direct", "through events"])
+def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(app: Any, watched: bool) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    seen: list[str] = []
+
+    def watch(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    if watched:
+        event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        conn = db.session.connection()
+        with pytest.raises(IntegrityError):  # handle is NOT NULL
+            _insert(conn, [("x", "p1", None, None, 3, "private", utcnow(), utcnow())])
+    finally:
+        if watched:
+            event.remove(db.engine, "before_cursor_execute", watch)
+    db.session.rollback()
+    assert bool(seen) is watched
+    assert db.session.scalar(select(func.count()).select_from(_authors)) == 0
 
 
 def test_statement_sizes_are_rounded_up_to_a_few_buckets() -> None:
@@ -318,3 +359,17 @@ def test_ingest_reads_the_brands_own_words_and_targets(
     ours = due_times(at, "private", thread.priority, *policy_for_settings(settings))[0]
     default = due_times(at, "private", thread.priority, *policy_for_settings({}))[0]
     assert thread.first_response_due == ours != default
+
+
+@pytest.mark.parametrize("value", [
+    [], {}, [{"name": "outage", "terms": ["panne", "bloqué"], "score": 0.5}],
+    {"a": [1, 2.5, None, True, 'é\n"x']}, "plain é", 3, 2.0, None, {"k": float("nan")},
+    {1: "an int key"}, [["nested", []]],
+])
+def test_json_is_written_as_json_dumps_writes_it(value: Any) -> None:
+    assert json_dumps(value) == json.dumps(value)
+
+
+def test_json_refuses_what_json_dumps_refuses() -> None:
+    with pytest.raises(TypeError):
+        json_dumps({"x": object()})
