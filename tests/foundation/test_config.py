@@ -97,3 +97,24 @@ def test_create_app_opens_no_connection(tmp_path: Path, monkeypatch: pytest.Monk
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'never.db'}"})
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("never.db")
     assert not (tmp_path / "never.db").exists()
+
+
+def test_sqlite_connections_are_set_up_for_a_writing_poller(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from app import create_app
+    from app.extensions import db
+    from tests.helpers import app_settings
+
+    app = create_app(app_settings(f"sqlite:///{tmp_path / 'pragmas.db'}"))
+    with app.app_context(), db.engine.connect() as conn:
+        def pragma(name: str) -> object:
+            return conn.execute(text(f"PRAGMA {name}")).scalar()
+
+        assert pragma("journal_mode") == "wal"
+        assert pragma("foreign_keys") == 1
+        assert pragma("synchronous") == 1  # NORMAL
+        assert pragma("temp_store") == 2  # MEMORY: statement journals never spill to disk
+        assert pragma("cache_size") == -16384
+    with app.app_context():
+        db.engine.dispose()
