@@ -196,11 +196,9 @@ def _filtered(filters: InboxFilters) -> Select[tuple[Thread]]:
     elif filters.assignee:
         stmt = stmt.where(Thread.assignee_id == int(filters.assignee))
     if filters.sla == "breached":
-        now = utcnow()
-        stmt = stmt.where(or_(
-            and_(Thread.first_response_due < now, Thread.first_response_at.is_(None)),
-            and_(Thread.resolution_due < now, Thread.resolved_at.is_(None)),
-        ))
+        # Past the due time it is racing against (first response, then resolution), as its
+        # SLA chip shows; a thread with no clock running (resolved, closed) has NO_DUE.
+        stmt = stmt.where(Thread.sla_due < utcnow())
     return stmt
 
 

@@ -55,6 +55,26 @@ def test_each_filter(client: FlaskClient, make_user: Callable[..., User],
     assert _ids(client, "category=delivery&language=fr&assignee=me") == {a.id}
 
 
+def test_breached_means_late_on_the_clock_now_running(
+        client: FlaskClient, make_user: Callable[..., User], make_thread: Callable[..., Thread],
+        login: Callable[..., Any]) -> None:
+    now = utcnow()
+    hour = timedelta(hours=1)
+    late_answer = make_thread(first_response_due=now - hour, resolution_due=now + 4 * hour)
+    answered_late_resolution = make_thread(
+        status="open", first_response_at=now - 3 * hour, first_response_due=now - 4 * hour,
+        resolution_due=now - hour)
+    make_thread(status="open", first_response_at=now - 3 * hour,  # answered late, in time now
+                first_response_due=now - 4 * hour, resolution_due=now + hour)
+    make_thread(first_response_due=now + hour, resolution_due=now + 4 * hour)
+    make_thread(status="resolved", first_response_due=now - 4 * hour,  # no clock running
+                resolution_due=now - hour)
+    login(make_user("agent"))
+    assert _ids(client, "sla=breached&status=all") == {late_answer.id,
+                                                       answered_late_resolution.id}
+    assert _ids(client, "sla=breached") == {late_answer.id, answered_late_resolution.id}
+
+
 def test_bad_filter_values_are_reported(client: FlaskClient, make_user: Callable[..., User],
                                         make_thread: Callable[..., Thread],
                                         login: Callable[..., Any]) -> None:
