@@ -58,6 +58,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 #: their reception time (every other value written), a new thread's creation and last
 #: message times are one object, its SLA sort key is its first-response due time.
 _recent: tuple[Any, ...] = (None, None, None, None)
+#: Texts of the instants formatted lately, by value: ingest writes most instants more than
+#: once (a message's time is its new thread's, a thread's times are read and written
+#: back), 2.6 times in 3.7 beyond the last two. Emptied when full.
+_texts: dict[datetime, str] = {}
+_TEXTS_MAX = 4096
 _UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 
@@ -77,10 +82,17 @@ def _sqlite_text(value: datetime | None) -> str | None:
         return second_text  # type: ignore[no-any-return]
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTCDateTime column")
-    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
-    # The same instant as a naive datetime, by arithmetic: two C operations cost less than
-    # ``replace(tzinfo=None)`` (a microsecond) or formatting the offset to cut it off.
-    text = (_NAIVE_EPOCH + (utc - _UTC_EPOCH)).isoformat(" ", "microseconds")
+    # Aware datetimes are equal (and hash alike) when they are the same instant, whatever
+    # their zones: the same instant has the same text.
+    text = _texts.get(value)
+    if text is None:
+        utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+        # The same instant as a naive datetime, by arithmetic: two C operations cost less
+        # than ``replace(tzinfo=None)`` (a microsecond) or formatting the offset away.
+        text = (_NAIVE_EPOCH + (utc - _UTC_EPOCH)).isoformat(" ", "microseconds")
+        if len(_texts) >= _TEXTS_MAX:
+            _texts.clear()
+        _texts[value] = text
     _recent = (value, text, first, first_text)
     return text
 

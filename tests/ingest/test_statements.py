@@ -337,6 +337,26 @@ def test_sqlite_text_is_the_utc_instant_to_the_microsecond() -> None:
         _sqlite_text(datetime(2026, 11, 23, 9, 30))
 
 
+def test_sqlite_texts_remembered_by_value_stay_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.models.types as types
+
+    monkeypatch.setattr(types, "_TEXTS_MAX", 3)
+    monkeypatch.setattr(types, "_texts", {})
+    paris = timezone(timedelta(hours=1))
+    instants = [datetime(2026, 11, 23, 10, n, 0, n, tzinfo=paris) for n in range(8)]
+    for _round in range(2):
+        for n, at in enumerate(instants):
+            # A fresh object each time: equal values, found by value (or formatted again).
+            again = at + timedelta(0)
+            expected = f"2026-11-23 09:{n:02d}:00.{n:06d}"
+            assert _sqlite_text(again) == expected
+            assert _sqlite_text(again.astimezone(UTC)) == expected  # same instant, UTC
+    assert len(types._texts) <= 3  # emptied when full
+    # Naive values never match an aware one, even at the same wall time.
+    with pytest.raises(ValueError, match="naive"):
+        _sqlite_text(datetime(2026, 11, 23, 9, 0, 0, 0))
+
+
 def test_ingest_reads_the_brands_own_words_and_targets(
         make_channel: Callable[..., Channel]) -> None:
     from app.admin.brand_settings import parse_words
