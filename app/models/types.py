@@ -62,6 +62,9 @@ _recent: tuple[Any, ...] = (None, None, None, None)
 #: once (a message's time is its new thread's, a thread's times are read and written
 #: back), 2.6 times in 3.7 beyond the last two. Emptied when full.
 _texts: dict[datetime, str] = {}
+#: The other way: instants by text, as written or read lately (ingest reads back seven per
+#: thread it updates, most of them written by an earlier page). Emptied when full.
+_instants: dict[str, datetime] = {}
 _TEXTS_MAX = 4096
 _UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
@@ -93,6 +96,9 @@ def _sqlite_text(value: datetime | None) -> str | None:
         if len(_texts) >= _TEXTS_MAX:
             _texts.clear()
         _texts[value] = text
+        if len(_instants) >= _TEXTS_MAX:
+            _instants.clear()
+        _instants[text] = utc
     _recent = (value, text, first, first_text)
     return text
 
@@ -105,11 +111,19 @@ def _sqlite_datetime(value: str | None, generic: Any) -> datetime | None:
     if value is None:
         return None
     if type(value) is str and len(value) == 26:
+        found = _instants.get(value)
+        if found is not None:
+            return found
         try:
             # Parsed with its zone: ten times faster than parse, then replace(tzinfo=UTC).
-            return datetime.fromisoformat(value + "+00:00")
+            found = datetime.fromisoformat(value + "+00:00")
         except ValueError:
             pass
+        else:
+            if len(_instants) >= _TEXTS_MAX:
+                _instants.clear()
+            _instants[value] = found
+            return found
     return generic(value) if generic is not None else value
 
 

@@ -352,6 +352,16 @@ def test_sqlite_texts_remembered_by_value_stay_exact(monkeypatch: pytest.MonkeyP
             assert _sqlite_text(again) == expected
             assert _sqlite_text(again.astimezone(UTC)) == expected  # same instant, UTC
     assert len(types._texts) <= 3  # emptied when full
+    # Read back, from what was written or parsed afresh: the instant, in UTC.
+    monkeypatch.setattr(types, "_instants", {})
+    for _round in range(2):
+        for at in instants:
+            read = _sqlite_datetime(_sqlite_text(at + timedelta(0)), None)
+            assert read == at and read.tzinfo is UTC
+            text = _sqlite_text(at)
+            types._instants.clear()  # parsed, not remembered
+            assert _sqlite_datetime(text, None) == at
+    assert len(types._instants) <= 3
     # Naive values never match an aware one, even at the same wall time.
     with pytest.raises(ValueError, match="naive"):
         _sqlite_text(datetime(2026, 11, 23, 9, 0, 0, 0))
