@@ -8,9 +8,9 @@ instructions ingest spends beyond scoring (callgrind, ``python -m bench ingest
 --instructions``: 2.32 M per mention before, 2.10 M after). Here each statement is
 rendered once per dialect and size from the table's own columns; parameters are
 positional tuples converted by the columns' own type processors (the very conversions
-SQLAlchemy applies, so the stored values are the same); and the statement runs through
-``Connection.exec_driver_sql`` on the session's connection, so it is in the session's
-transaction and engine events and logging still see it.
+SQLAlchemy applies, so the stored values are the same); and the statement runs on the
+session's connection, in its transaction: on the driver's cursor directly, or through
+``Connection.exec_driver_sql`` when engine events or SQL logging would see it (``run``).
 
 Only the subset of SQL that SQLite (3.35 or later) and PostgreSQL share is rendered:
 multi-row ``INSERT ... ON CONFLICT (...) DO NOTHING RETURNING``, ``UPDATE ... WHERE key``
