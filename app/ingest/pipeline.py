@@ -398,7 +398,7 @@ def _write_threads(threads: list[Any]) -> None:
 
     A reply usually changes the last message time, the tone and the version, seldom the
     status or the due times; every index on a column named in SET is rewritten, changed or
-    not (on SQLite, random leaf pages of up to eleven indexes per thread, most of the
+    not (on SQLite, random leaf pages of up to nine indexes per thread, most of the
     write-ahead log of a page).
     """
     if not threads:
