@@ -4,7 +4,7 @@ A page is stored in one transaction together with the channel's new cursor, so a
 loses nothing and a restart duplicates nothing: messages are inserted with
 insert-or-ignore against UNIQUE(channel_id, platform_id), never check-then-insert. The
 statements are set-based (a handful per page, whatever its size) and prepared once
-(``app.ingest.sql``) to keep ingest fast.
+(``app.prepared``) to keep ingest fast.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
@@ -22,7 +22,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app import triage
 from app.extensions import db
-from app.ingest.sql import BulkInsert, BulkUpdate, SelectIn
 from app.models import (
     OPEN_STATUSES,
     Author,
@@ -36,6 +35,7 @@ from app.models import (
     utcnow,
 )
 from app.models.thread import current_due
+from app.prepared import BulkInsert, BulkUpdate, SelectIn
 from app.realtime.publish import INBOX_ROOM, publish
 from app.sla.policy import apply_due_times, policy_for_settings
 from connectors.base import InboundPost, PollResult
@@ -99,6 +99,8 @@ _THREAD_COLUMNS = ("last_message_at", "visibility", "category", "language", "sen
                    "urgency", "priority", "status", "resolved_at", "first_response_due",
                    "resolution_due", "version", "sla_due")
 _thread_row = attrgetter(*_THREAD_INSERT)  # a draft's INSERT values, in one C call
+_platform_id, _created_at = attrgetter("platform_id"), attrgetter("created_at")
+_reversed_pair = itemgetter(1, 0)  # (id, platform_id) as returned -> (platform_id, id)
 _MESSAGE_INSERT = ("thread_id", "channel_id", "platform_id", "parent_platform_id", "direction",
                    "kind", "visibility", "text", "url", "author_id", "platform_created_at",
                    "received_at", "language", "polarity", "subjectivity", "category",
@@ -170,16 +172,27 @@ def origin_key(post: InboundPost) -> str:
     return f"x:{root}:{post.author.platform_id}"
 
 
-def _upsert_authors(network: str, posts: Sequence[InboundPost]) -> dict[str, Any]:
-    """The page's authors by platform id (records with ``_AUTHOR_READ``), created as needed."""
+class _AuthorRow(NamedTuple):
+    """An author as ingest reads it (``_AUTHOR_READ``)."""
+
+    id: int
+    platform_id: str
+    handle: str
+    followers: int | None
+    segment: str
+
+
+def _upsert_authors(network: str, posts: Sequence[InboundPost]) -> dict[str, _AuthorRow]:
+    """The page's authors by platform id, created as needed."""
     people: dict[str, Any] = {}
     for post in posts:
         people[post.author.platform_id] = post.author
     conn = _conn()
 
-    def load(pids: Iterable[str]) -> dict[str, Any]:
-        return {row[1]: _Record(**dict(zip(_AUTHOR_READ, row, strict=True)))
-                for row in _read_authors(conn, (network,), pids)}
+    def load(pids: Iterable[str]) -> dict[str, _AuthorRow]:
+        # Rows become named tuples by one C call each (a page reads about a hundred).
+        return {author.platform_id: author
+                for author in map(_AuthorRow._make, _read_authors(conn, (network,), pids))}
 
     # Most authors write more than once: read first, insert only the new ones.
     authors = load(people)
@@ -194,20 +207,20 @@ def _upsert_authors(network: str, posts: Sequence[InboundPost]) -> dict[str, Any
         # another poller may have inserted some meanwhile; reading back takes theirs.
         for author_id, pid in _insert_authors(conn, list(rows.values())):
             row = rows[pid]
-            authors[pid] = _Record(id=author_id, platform_id=pid, handle=row[2],
-                                   followers=row[4], segment=row[5])
+            authors[pid] = _AuthorRow(author_id, pid, row[2], row[4], row[5])
         raced = [pid for pid in missing if pid not in authors]
         if raced:
             authors.update(load(raced))
     changes = []
-    for pid, given in sorted(people.items()):
+    for pid, given in people.items():
         author = authors[pid]
         # Handles and reach change over time; keep the newest the platform reported.
         handle = given.handle[:120] if given.handle else author.handle
         followers = given.followers if given.followers is not None else author.followers
-        if (handle, followers) != (author.handle, author.followers):
-            author.handle, author.followers = handle, followers
+        if handle != author.handle or followers != author.followers:
+            authors[pid] = author._replace(handle=handle, followers=followers)
             changes.append((handle, followers, utcnow(), author.id))
+    changes.sort(key=itemgetter(3))  # row locks in key order: see above
     _update_authors(conn, changes)
     return authors
 
@@ -349,46 +362,46 @@ def _store_fresh(channel: _ChannelFacts, fresh: list[InboundPost], report: Inges
     inbound, public, private = _INBOUND, _PUBLIC, _PRIVATE
     channel_id = channel.id
     rows = []
-    for post in sorted(fresh, key=lambda p: p.platform_id):  # key order: see _upsert_authors
+    for post in sorted(fresh, key=_platform_id):  # key order: see _upsert_authors
         analysis = scored[post.platform_id][0]
+        urgency, pii = analysis.urgency, analysis.pii
         rows.append((
             threads[post.platform_id].id, channel_id, post.platform_id, post.parent_id,
             inbound, post.kind, private if post.private else public, post.text[:MAX_TEXT],
             post.url, authors[post.author.platform_id].id, post.created_at, now,
             analysis.language, analysis.polarity, analysis.subjectivity, analysis.category,
-            [f.to_dict() for f in analysis.urgency], [s.to_dict() for s in analysis.pii],
-            0, False))
-    stored = {pid: mid for mid, pid in _insert_messages(_conn(), rows)}
+            [f.to_dict() for f in urgency] if urgency else [],
+            [s.to_dict() for s in pii] if pii else [], 0, False))
+    stored = dict(map(_reversed_pair, _insert_messages(_conn(), rows)))
     report.stored += len(stored)
     report.duplicates += len(fresh) - len(stored)
-    touched: dict[int, Any] = {}
-    for post in sorted(fresh, key=lambda p: p.created_at):
-        if post.platform_id not in stored:
+    # Each touched thread, with its new messages in time order: the page's event lists
+    # them, so that the inbox moves the rows and an open thread page fetches the messages.
+    touched: dict[int, tuple[Any, list[int]]] = {}
+    for post in sorted(fresh, key=_created_at):
+        mid = stored.get(post.platform_id)
+        if mid is None:
             continue  # another poller stored it first
         thread = threads[post.platform_id]
-        touched[thread.id] = thread
+        seen = touched.get(thread.id)
+        if seen is None:
+            touched[thread.id] = (thread, [mid])
+        else:
+            seen[1].append(mid)
         if thread.id in created:
             continue  # inserted with its final values
         analysis, prio = scored[post.platform_id]
         _apply(thread, post, analysis, prio, authors[post.author.platform_id].segment)
-    existing = [t for t in touched.values() if t.id not in created]
+    existing = [thread for thread, _mids in touched.values() if thread.id not in created]
     for thread in existing:
         thread.version += 1
-    report.new_threads += len([t for t in touched if t in created])
+    report.new_threads += len(touched) - len(existing)
     _write_threads(existing)
     report.thread_ids = list(touched)
-    # One event per page, listing the touched threads and their new messages: the inbox
-    # moves the rows, an open thread page (in the inbox room too) fetches its messages.
-    new_messages: dict[int, list[int]] = {}
-    for post in fresh:
-        mid = stored.get(post.platform_id)
-        if mid is not None:
-            new_messages.setdefault(threads[post.platform_id].id, []).append(mid)
     if touched:
         publish("threads.updated", {"threads": [
-            {**thread_summary(thread, new=thread.id in created),
-             "message_ids": new_messages.get(thread.id, [])}
-            for thread in touched.values()
+            thread_summary(thread, new=thread.id in created, message_ids=mids)
+            for thread, mids in touched.values()
         ]}, INBOX_ROOM)
 
 
@@ -452,7 +465,8 @@ def _apply(thread: Thread, post: InboundPost, analysis: Any, prio: float, segmen
         thread.resolved_at = None
 
 
-def thread_summary(thread: Thread, new: bool = False) -> dict[str, Any]:
+def thread_summary(thread: Thread, new: bool = False,
+                   message_ids: list[int] | None = None) -> dict[str, Any]:
     """What a browser hears of a changed thread: which one, and its version.
 
     The inbox fetches the row it shows (rendered for that agent and that filter), a thread
@@ -460,8 +474,11 @@ def thread_summary(thread: Thread, new: bool = False) -> dict[str, Any]:
     browser receives every event and the event log keeps them: content there was most of a
     page's bytes (about 550 per thread), read by no one.
     """
-    return {"id": thread.id, "new": new, "version": thread.version, "status": thread.status,
-            "assignee_id": thread.assignee_id}
+    summary = {"id": thread.id, "new": new, "version": thread.version,
+               "status": thread.status, "assignee_id": thread.assignee_id}
+    if message_ids is not None:
+        summary["message_ids"] = message_ids
+    return summary
 
 
 def ingest_page(channel: Channel, result: PollResult, *, private: bool = False) -> IngestReport:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +38,22 @@ class UTCDateTime(TypeDecorator[datetime]):
                 return _sqlite_datetime(value, generic)
             return process
         return super().result_processor(dialect, coltype)
+
+    def bind_column_processor(self, dialect: Dialect) -> Callable[[Sequence[Any]], Any] | None:
+        """The bind processor applied to a whole column of values at once (ingest's
+        multi-row statements), or None where the per-value one is all there is."""
+        return sqlite_texts if dialect.name == "sqlite" else None
+
+    def result_column_processor(self, dialect: Dialect, coltype: object
+                                ) -> Callable[[Sequence[Any]], Any] | None:
+        """The result processor applied to a whole column of read values, or None."""
+        if dialect.name != "sqlite":
+            return None
+        generic = super().result_processor(dialect, coltype)
+
+        def process(values: Sequence[str | None]) -> list[Any]:
+            return sqlite_datetimes(values, generic)
+        return process
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -95,6 +112,20 @@ def _sqlite_text(value: datetime | None) -> str | None:
     return text
 
 
+def sqlite_texts(values: Sequence[datetime | None]) -> list[str | None]:
+    """``_sqlite_text`` of each value: a column of a multi-row statement at once.
+
+    Most of a page's instants were formatted before (see ``_texts``): those are found by
+    one C-level pass over the column, and only the others take ``_sqlite_text``'s call.
+    """
+    texts: list[str | None] = list(map(_texts.get, values))
+    if None in texts:
+        for i, text in enumerate(texts):
+            if text is None and values[i] is not None:
+                texts[i] = _sqlite_text(values[i])
+    return texts
+
+
 def _sqlite_datetime(value: str | None, generic: Any) -> datetime | None:
     # What _sqlite_text wrote, read back by one C call: SQLAlchemy's SQLite DATETIME parses
     # with a regular expression, then the zone is added, about 1.5 µs per value; ingest reads
@@ -115,6 +146,17 @@ def _sqlite_datetime(value: str | None, generic: Any) -> datetime | None:
             _remember(_instants, value, found)
             return found
     return generic(value) if generic is not None else value
+
+
+def sqlite_datetimes(values: Sequence[str | None], generic: Any) -> list[Any]:
+    """``_sqlite_datetime`` of each value: a column of read rows at once (see
+    ``sqlite_texts``)."""
+    found: list[Any] = list(map(_instants.get, values))
+    if None in found:
+        for i, instant in enumerate(found):
+            if instant is None and values[i] is not None:
+                found[i] = _sqlite_datetime(values[i], generic)
+    return found
 
 
 def utcnow() -> datetime:

@@ -1,4 +1,4 @@
-"""Ingest's prepared statements (``app.ingest.sql``): same values as the ORM, chunking,
+"""Ingest's prepared statements (``app.prepared``): same values as the ORM, chunking,
 conflicts, and UPDATEs that name only the columns that changed."""
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from sqlalchemy import (
     select,
 )
 
-import app.ingest.sql as sql
+import app.prepared as sql
 from app.extensions import db
 from app.ingest import ingest_page
 from app.ingest.pipeline import store_page
-from app.ingest.sql import BulkInsert, BulkUpdate, SelectIn
 from app.models import Author, Channel, Thread, ThreadStatus, utcnow
 from app.models.types import _sqlite_datetime, _sqlite_text, json_dumps
+from app.prepared import BulkInsert, BulkUpdate, SelectIn
 from tests.ingest.conftest import page, person, x_post
 
 _authors = Author.__table__

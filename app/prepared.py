@@ -1,31 +1,34 @@
-"""Ingest's hot statements, rendered once per dialect and run with positional parameters.
+"""Hot statements, rendered once per dialect and run with positional parameters.
 
-Ingest writes a page of about a hundred mentions with about ten statements. Through
-SQLAlchemy Core, every row of every statement went through the compiled statement's
-generic machinery (a dictionary of named parameters per row, IN lists expanded and the
-SQL re-rendered at each execution, a result row object per row read): a quarter of the
-instructions ingest spends beyond scoring (callgrind, ``python -m bench ingest
---instructions``: 2.32 M per mention before, 2.10 M after). Here each statement is
-rendered once per dialect and size from the table's own columns; parameters are
+Ingest uses these, and so does ``publish``. Ingest writes a page of about a hundred
+mentions with about ten statements. Through SQLAlchemy Core, every row of every statement
+went through the compiled statement's generic machinery (a dictionary of named parameters
+per row, IN lists expanded and the SQL re-rendered at each execution, a result row object
+per row read): a quarter of the instructions ingest spends beyond scoring (callgrind,
+``python -m bench ingest --instructions``: 2.32 M per mention before, 2.10 M after). Here
+each statement is rendered once per dialect and size from the table's own columns; parameters are
 positional tuples converted by the columns' own type processors (the very conversions
 SQLAlchemy applies, so the stored values are the same); and the statement runs on the
 session's connection, in its transaction: on the driver's cursor directly, or through
 ``Connection.exec_driver_sql`` when engine events or SQL logging would see it (``run``).
 
 Only the subset of SQL that SQLite (3.35 or later) and PostgreSQL share is rendered:
-multi-row ``INSERT ... ON CONFLICT (...) DO NOTHING RETURNING``, ``UPDATE ... WHERE key``
+multi-row ``INSERT [... ON CONFLICT (...) DO NOTHING] RETURNING``, ``UPDATE ... WHERE key``
 and ``SELECT ... WHERE a = ? AND b IN (...)``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Column, Connection, Dialect, Table
+from sqlalchemy import JSON, Column, Connection, Dialect, Table
 
 Processor = Callable[[Any], Any] | None
+#: Converts a whole column of values (a sequence) to an iterable of converted values.
+ColumnProcessor = Callable[[Sequence[Any]], Iterable[Any]]
 
 #: Bound parameters per statement. SQLite (since 3.32) allows 32,766, PostgreSQL 65,535;
 #: SQLAlchemy's own multi-row inserts use the same bound.
@@ -70,29 +73,78 @@ class _Shape:
         binds: list[Processor] = [c.type._cached_bind_processor(dialect) for c in self.columns]
         self.bind: list[tuple[int, Processor]] = [
             (i, p) for i, p in enumerate(binds) if p is not None]
+        self.bind_columns: list[tuple[int, ColumnProcessor]] = [
+            (i, _bind_column(self.columns[i], dialect, process)) for i, process in self.bind]
         # Result processors depend on the driver's type codes: known at the first read.
-        self.result: list[tuple[int, Processor]] | None = None
+        self.result: list[tuple[int, ColumnProcessor]] | None = None
 
     def bound(self, row: Sequence[Any]) -> Sequence[Any]:
         """A row's values as the driver takes them."""
         return _converted(row, self.bind) if self.bind else row
 
-    def bound_rows(self, rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    def bound_rows(self, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
         """Rows' values as the driver takes them, one tuple per row."""
-        if not self.bind:
+        if not self.bind_columns or not rows:
             return [tuple(row) for row in rows]
-        return [tuple(_converted(row, self.bind)) for row in rows]
+        return _by_column(rows, self.bind_columns)
 
     def loaded(self, rows: list[Any], description: Any) -> list[tuple[Any, ...]]:
         """``rows`` as the driver returned them (these columns), converted to Python values."""
         if self.result is None:
             codes = [entry[1] for entry in description]
-            processors = [column.type._cached_result_processor(self.dialect, code)
-                          for column, code in zip(self.columns, codes, strict=True)]
-            self.result = [(i, p) for i, p in enumerate(processors) if p is not None]
-        if not self.result:
+            self.result = [
+                (i, found) for i, found in enumerate(
+                    _result_column(column, self.dialect, code)
+                    for column, code in zip(self.columns, codes, strict=True))
+                if found is not None]
+        if not self.result or not rows:
             return rows if type(rows) is list else list(rows)
-        return [tuple(_converted(row, self.result)) for row in rows]
+        return _by_column(rows, self.result)
+
+
+def _by_column(rows: Sequence[Sequence[Any]], processors: list[tuple[int, ColumnProcessor]]
+               ) -> list[tuple[Any, ...]]:
+    """``rows`` with each column that has a processor converted, a column at a time.
+
+    Row by row, each value took a Python loop step, an index and a store around its
+    processor's call; a column at a time, the transposing and the calls are C loops
+    (``zip``, ``map``), and a column processor may skip calls altogether (SQLite's
+    datetimes: most were formatted or parsed before, see ``app.models.types``).
+    """
+    columns: list[Any] = list(zip(*rows, strict=True))
+    for i, process in processors:
+        columns[i] = process(columns[i])
+    return list(zip(*columns, strict=True))
+
+
+def _bind_column(column: Column[Any], dialect: Dialect, process: Processor) -> ColumnProcessor:
+    """``process`` applied to a whole column of values."""
+    own = getattr(column.type, "bind_column_processor", None)
+    batch = own(dialect) if own is not None else None
+    if batch is not None:
+        return batch  # type: ignore[no-any-return]
+    assert process is not None
+    if isinstance(column.type, JSON):
+        # Most messages carry no urgency flag and no personal data: the empty list's text
+        # is the same every time (the serializer is a pure function of the value).
+        empty = process([])
+        if isinstance(empty, str):
+            def json_column(values: Sequence[Any]) -> list[Any]:
+                return [empty if value.__class__ is list and not value else process(value)
+                        for value in values]
+            return json_column
+    return partial(map, process)
+
+
+def _result_column(column: Column[Any], dialect: Dialect, code: Any) -> ColumnProcessor | None:
+    """The result processor of ``column`` for a whole column of read values, or None."""
+    own = getattr(column.type, "result_column_processor", None)
+    if own is not None:
+        batch = own(dialect, code)
+        if batch is not None:
+            return batch
+    process = column.type._cached_result_processor(dialect, code)
+    return None if process is None else partial(map, process)
 
 
 def _watched(conn: Connection) -> bool:
@@ -172,7 +224,8 @@ class BulkInsert(_PerDialect):
     """``INSERT`` of many rows in one statement, skipping rows that hit ``conflict``.
 
     Returns the ``returning`` columns of the rows actually inserted: the rows another
-    transaction inserted first are not among them.
+    transaction inserted first are not among them. With no ``conflict`` columns, every row
+    is inserted (and sizes are not padded).
     """
 
     def __init__(self, table: Table, columns: Sequence[str], conflict: Sequence[str],
@@ -188,7 +241,7 @@ class BulkInsert(_PerDialect):
         head = (f"INSERT INTO {dialect.identifier_preparer.format_table(self.table)} "
                 f"({', '.join(shape.sql)}) VALUES ")
         tail = (f" ON CONFLICT ({', '.join(quote(c) for c in self.conflict)}) DO NOTHING"
-                f" RETURNING {', '.join(back.sql)}")
+                if self.conflict else "") + f" RETURNING {', '.join(back.sql)}"
         group = "(" + ", ".join([_placeholder(dialect)] * len(self.columns)) + ")"
         keys = [self.columns.index(c) for c in self.conflict]
         return shape, back, head, tail, group, keys, {}
@@ -205,7 +258,7 @@ class BulkInsert(_PerDialect):
             # taken (or that was already taken), so it inserts nothing and returns nothing.
             # A NULL in the key would not conflict: such a row is never repeated.
             last = chunk[-1]
-            if size > len(chunk) and all(last[i] is not None for i in keys):
+            if size > len(chunk) and keys and all(last[i] is not None for i in keys):
                 chunk.extend([last] * (size - len(chunk)))
             sql = sql_by_size.get(len(chunk))
             if sql is None:
