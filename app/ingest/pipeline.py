@@ -65,16 +65,6 @@ class IngestReport:
     thread_ids: list[int] = field(default_factory=list)
 
 
-def _conn() -> Connection:
-    """The session's connection, in its transaction.
-
-    Ingest writes with its own prepared statements, so the ORM session's execute layer
-    (autoflush, ORM events, result wrapping) is overhead here; ``store_page`` flushes
-    pending ORM changes once first, so nothing a caller changed can be written after them.
-    """
-    return db.session.connection()
-
-
 class _Record(SimpleNamespace):
     """A row as plain attributes, for the helpers shared with ORM objects (``_apply``,
     ``apply_due_times``, ``current_due``, ``thread_summary``)."""
@@ -182,12 +172,12 @@ class _AuthorRow(NamedTuple):
     segment: str
 
 
-def _upsert_authors(network: str, posts: Sequence[InboundPost]) -> dict[str, _AuthorRow]:
+def _upsert_authors(conn: Connection, network: str, posts: Sequence[InboundPost]
+                    ) -> dict[str, _AuthorRow]:
     """The page's authors by platform id, created as needed."""
     people: dict[str, Any] = {}
     for post in posts:
         people[post.author.platform_id] = post.author
-    conn = _conn()
 
     def load(pids: Iterable[str]) -> dict[str, _AuthorRow]:
         # Rows become named tuples by one C call each (a page reads about a hundred).
@@ -247,18 +237,19 @@ def _new_thread(channel_id: int, key: str, group: list[InboundPost],
     return thread
 
 
-def _load_threads(channel_id: int, keys: Iterable[str]) -> dict[str, Any]:
+def _load_threads(conn: Connection, channel_id: int, keys: Iterable[str]) -> dict[str, Any]:
     """Existing threads by origin key, as plain records: ingest writes back what changed with
     executemany UPDATEs, so ORM objects (identity map, change tracking) would be dead weight.
     Each record keeps the values as read in ``loaded``."""
     threads = {}
-    for row in _read_threads(_conn(), (channel_id,), keys):
+    for row in _read_threads(conn, (channel_id,), keys):
         values = dict(zip(_THREAD_READ, row, strict=True))
         threads[row[1]] = _Record(**values, loaded=values)
     return threads
 
 
-def _resolve_threads(channel: _ChannelFacts, brand_settings: dict[str, Any] | None,
+def _resolve_threads(conn: Connection, channel: _ChannelFacts,
+                     brand_settings: dict[str, Any] | None,
                      posts: Sequence[InboundPost], authors: dict[str, Any],
                      scored: dict[str, tuple[Any, float]]) -> tuple[dict[str, Any], set[int]]:
     """Map each post's platform id to its thread, creating threads as needed.
@@ -271,7 +262,7 @@ def _resolve_threads(channel: _ChannelFacts, brand_settings: dict[str, Any] | No
     open_by_author: dict[int, str] = {}
     if dm_posts:
         author_ids = {authors[p.author.platform_id].id for p in dm_posts}
-        for author_id, origin in _conn().execute(
+        for author_id, origin in conn.execute(
             select(Thread.author_id, Thread.origin_platform_id)
             .where(Thread.channel_id == channel.id, Thread.author_id.in_(author_ids),
                    Thread.status.in_(OPEN_STATUSES))
@@ -285,7 +276,7 @@ def _resolve_threads(channel: _ChannelFacts, brand_settings: dict[str, Any] | No
         else:
             keys[post.platform_id] = origin_key(post)
     wanted = set(keys.values())
-    existing = _load_threads(channel.id, wanted)
+    existing = _load_threads(conn, channel.id, wanted)
     groups: dict[str, list[InboundPost]] = {}
     for post in sorted(posts, key=lambda p: p.created_at):
         groups.setdefault(keys[post.platform_id], []).append(post)
@@ -296,7 +287,7 @@ def _resolve_threads(channel: _ChannelFacts, brand_settings: dict[str, Any] | No
         drafts = {key: _new_thread(channel.id, key, groups[key], authors, scored, policy)
                   for key in missing}
         # RETURNING names exactly the threads this transaction created (not a racing poller).
-        returned = _insert_threads(_conn(), [_thread_row(thread) for thread in drafts.values()])
+        returned = _insert_threads(conn, [_thread_row(thread) for thread in drafts.values()])
         for thread_id, key in returned:
             created.add(thread_id)
             # The draft as inserted stands in for the thread: nothing more to load or write.
@@ -304,13 +295,18 @@ def _resolve_threads(channel: _ChannelFacts, brand_settings: dict[str, Any] | No
             existing[key] = drafts[key]
         raced = [k for k in missing if k not in existing]
         if raced:  # created by another poller meanwhile: load them to update them
-            existing.update(_load_threads(channel.id, raced))
+            existing.update(_load_threads(conn, channel.id, raced))
     return {pid: existing[key] for pid, key in keys.items()}, created
 
 
 def store_page(channel: Channel, result: PollResult, *, private: bool) -> IngestReport:
     """Store a page and the cursor in the current transaction (flushed, not committed)."""
-    db.session.flush()  # a caller's pending changes go first (see _conn)
+    # Ingest writes with its own prepared statements (``app.prepared``) on the session's
+    # connection, in its transaction: a caller's pending ORM changes are flushed first, so
+    # that nothing they changed can be written after them. The connection is looked up once
+    # (through the scoped session, each lookup cost about 20 µs).
+    db.session.flush()
+    conn = db.session.connection()
     facts = _facts(channel)
     report = IngestReport(received=len(result.items))
     for skipped in result.skipped:
@@ -327,27 +323,28 @@ def store_page(channel: Channel, result: PollResult, *, private: bool) -> Ingest
             continue
         posts.setdefault(post.platform_id, post)
     if posts:
-        known = {row[0] for row in _known_messages(_conn(), (facts.id,), posts)}
+        known = {row[0] for row in _known_messages(conn, (facts.id,), posts)}
         fresh = [p for pid, p in posts.items() if pid not in known]
         report.duplicates += len(posts) - len(fresh)
         if fresh:
-            _store_fresh(facts, fresh, report)
+            _store_fresh(conn, facts, fresh, report)
     # The cursor moves in the same transaction as the items it covers: one UPDATE of that
     # column (a unit-of-work flush would also diff every loaded object), and the loaded
     # channel is told its new value.
     column = "private_cursor" if private else "poll_cursor"
-    _update_cursor[column](_conn(), [(result.cursor, facts.id)])
+    _update_cursor[column](conn, [(result.cursor, facts.id)])
     set_committed_value(channel, column, result.cursor)
     return report
 
 
-def _store_fresh(channel: _ChannelFacts, fresh: list[InboundPost], report: IngestReport) -> None:
+def _store_fresh(conn: Connection, channel: _ChannelFacts, fresh: list[InboundPost],
+                 report: IngestReport) -> None:
     now = utcnow()
     # The brand's settings by one prepared read: the Brand object was expired by the last
     # commit, and reloading it through the ORM was a twentieth of ingest's own cost.
-    found = _brand_settings(_conn(), (), [channel.brand_id])
+    found = _brand_settings(conn, (), [channel.brand_id])
     brand_settings = found[0][0] if found else None
-    authors = _upsert_authors(channel.network, fresh)
+    authors = _upsert_authors(conn, channel.network, fresh)
     scored: dict[str, tuple[Any, float]] = {}
     # One analyzer lookup per page, not two per message (same analyzer, same weights).
     analyzer, weights = triage.analyzer(brand_settings)
@@ -358,7 +355,7 @@ def _store_fresh(channel: _ChannelFacts, fresh: list[InboundPost], report: Inges
         prio = priority(analysis, followers=author.followers, segment=author.segment,
                         waited_seconds=waited, weights=weights)
         scored[post.platform_id] = (analysis, prio)
-    threads, created = _resolve_threads(channel, brand_settings, fresh, authors, scored)
+    threads, created = _resolve_threads(conn, channel, brand_settings, fresh, authors, scored)
     inbound, public, private = _INBOUND, _PUBLIC, _PRIVATE
     channel_id = channel.id
     rows = []
@@ -372,7 +369,7 @@ def _store_fresh(channel: _ChannelFacts, fresh: list[InboundPost], report: Inges
             analysis.language, analysis.polarity, analysis.subjectivity, analysis.category,
             [f.to_dict() for f in urgency] if urgency else [],
             [s.to_dict() for s in pii] if pii else [], 0, False))
-    stored = dict(map(_reversed_pair, _insert_messages(_conn(), rows)))
+    stored = dict(map(_reversed_pair, _insert_messages(conn, rows)))
     report.stored += len(stored)
     report.duplicates += len(fresh) - len(stored)
     # Each touched thread, with its new messages in time order: the page's event lists
@@ -396,7 +393,7 @@ def _store_fresh(channel: _ChannelFacts, fresh: list[InboundPost], report: Inges
     for thread in existing:
         thread.version += 1
     report.new_threads += len(touched) - len(existing)
-    _write_threads(existing)
+    _write_threads(conn, existing)
     report.thread_ids = list(touched)
     if touched:
         publish("threads.updated", {"threads": [
@@ -405,7 +402,7 @@ def _store_fresh(channel: _ChannelFacts, fresh: list[InboundPost], report: Inges
         ]}, INBOX_ROOM)
 
 
-def _write_threads(threads: list[Any]) -> None:
+def _write_threads(conn: Connection, threads: list[Any]) -> None:
     """UPDATE the touched threads (plain records): only the columns that changed, one
     executemany per set of changed columns.
 
@@ -435,7 +432,6 @@ def _write_threads(threads: list[Any]) -> None:
         if changed:  # the version always moves; this guards the SQL
             groups.setdefault(changed, []).append(
                 (*(getattr(thread, c) for c in changed), thread.id))
-    conn = _conn()
     for changed, rows in groups.items():
         update = _update_threads.get(changed)
         if update is None:
