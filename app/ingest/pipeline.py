@@ -13,7 +13,8 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import attrgetter, itemgetter
+from itertools import compress
+from operator import attrgetter, itemgetter, ne
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
@@ -90,6 +91,7 @@ _THREAD_COLUMNS = ("last_message_at", "visibility", "category", "language", "sen
                    "resolution_due", "version", "sla_due")
 _thread_row = attrgetter(*_THREAD_INSERT)  # a draft's INSERT values, in one C call
 _platform_id, _created_at = attrgetter("platform_id"), attrgetter("created_at")
+_thread_columns, _loaded_columns = attrgetter(*_THREAD_COLUMNS), itemgetter(*_THREAD_COLUMNS)
 _reversed_pair = itemgetter(1, 0)  # (id, platform_id) as returned -> (platform_id, id)
 _MESSAGE_INSERT = ("thread_id", "channel_id", "platform_id", "parent_platform_id", "direction",
                    "kind", "visibility", "text", "url", "author_id", "platform_created_at",
@@ -427,11 +429,12 @@ def _write_threads(conn: Connection, threads: list[Any]) -> None:
         stale = held.get(thread.id)
         if stale is not None:
             db.session.expire(stale)
-        loaded = thread.loaded
-        changed = tuple(c for c in _THREAD_COLUMNS if getattr(thread, c) != loaded[c])
+        # Both sides of the comparison by one C call each.
+        values = _thread_columns(thread)
+        differs = list(map(ne, values, _loaded_columns(thread.loaded)))
+        changed = tuple(compress(_THREAD_COLUMNS, differs))
         if changed:  # the version always moves; this guards the SQL
-            groups.setdefault(changed, []).append(
-                (*(getattr(thread, c) for c in changed), thread.id))
+            groups.setdefault(changed, []).append((*compress(values, differs), thread.id))
     for changed, rows in groups.items():
         update = _update_threads.get(changed)
         if update is None:
