@@ -403,3 +403,72 @@ def test_json_is_written_as_json_dumps_writes_it(value: Any) -> None:
 def test_json_refuses_what_json_dumps_refuses() -> None:
     with pytest.raises(TypeError):
         json_dumps({"x": object()})
+
+
+def test_an_insert_without_conflict_columns_stores_every_row_unpadded(
+        app: Any, statements: list[tuple[str, Any]]) -> None:
+    """``publish`` uses this form: a repeated row would be a second event."""
+    probe = Table("plain_probe", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("a", String(10)))
+    insert = BulkInsert(probe, ("a",), (), ("id", "a"))
+    conn = db.session.connection()
+    probe.create(conn)
+    try:
+        returned = insert(conn, [("same",), ("same",), ("other",)])  # 3 rows, bucket 4
+        assert sorted(a for _id, a in returned) == ["other", "same", "same"]
+        assert "ON CONFLICT" not in statements[-1][0]
+        assert len(statements[-1][1]) == 3
+        assert conn.scalar(select(func.count()).select_from(probe)) == 3
+    finally:
+        probe.drop(conn)
+
+
+def test_column_conversion_equals_the_per_value_processors(app: Any) -> None:
+    """Columns converted at once (``_by_column``) give what each value's processor gives."""
+    from app.models import Message
+
+    paris = timezone(timedelta(hours=1))
+    base = datetime(2026, 12, 5, 10, 0, 0, 1, tzinfo=paris)
+    shape = sql._Shape(Message.__table__, ("platform_created_at", "urgency", "polarity",
+                                           "is_acknowledgement", "text"), db.engine.dialect)
+    flag = [{"name": "outage", "terms": ["panne"], "score": 0.5}]
+    rows = [(base + timedelta(seconds=n), [] if n % 2 else flag, n / 7, n % 3 == 0, f"t{n}")
+            for n in range(6)]
+    rows += [(None, None, None, None, "nulls"), (base, {"a": []}, 1, False, "dict")]
+    def plain(converted: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        # psycopg's JSON wrappers compare by identity: compare what they wrap.
+        return [tuple(getattr(v, "obj", v) for v in row) for row in converted]
+
+    expected = plain([tuple(sql._converted(row, shape.bind)) for row in rows])
+    assert plain(shape.bound_rows(rows)) == expected
+    assert plain(shape.bound_rows(rows)) == expected  # again: from the remembered texts
+    assert shape.bound_rows([]) == []
+    if db.engine.dialect.name != "sqlite":
+        return
+    # A JSON column's empty list takes the short way only when it is a plain empty list.
+    json_at = next(i for i, column in enumerate(shape.columns) if column.name == "urgency")
+    assert [row[json_at] for row in shape.bound_rows(rows)] == \
+        [json.dumps(row[1]) for row in rows]
+    with pytest.raises(ValueError, match="naive"):
+        shape.bound_rows([(datetime(2026, 12, 5, 10, 0), [], 0.0, False, "naive")])
+
+
+def test_sqlite_columns_of_datetimes_match_the_value_functions(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.models.types as types
+
+    monkeypatch.setattr(types, "_texts", {})
+    monkeypatch.setattr(types, "_instants", {})
+    paris = timezone(timedelta(hours=1))
+    values = [datetime(2026, 3, 29, 1, n, 0, n, tzinfo=paris if n % 2 else UTC)
+              for n in range(5)]
+    column = [values[0], None, values[1], values[0], values[2], values[3], values[4]]
+    texts = types.sqlite_texts(column)  # all unknown yet, then found by value
+    assert texts == [_sqlite_text(v) for v in column]
+    assert types.sqlite_texts(column) == texts
+    assert texts[1] is None
+    types._instants.clear()
+    read = types.sqlite_datetimes([*texts, "2026-03-29 01:59:59"], lambda v: f"generic:{v}")
+    assert read[:-1] == column and all(r is None or r.tzinfo is UTC for r in read[:-1])
+    assert read[-1] == "generic:2026-03-29 01:59:59"  # written by another tool
+    assert types.sqlite_datetimes(texts, None) == column  # remembered by text now
