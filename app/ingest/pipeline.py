@@ -471,7 +471,8 @@ def thread_summary(thread: Thread, new: bool = False,
     The inbox fetches the row it shows (rendered for that agent and that filter), a thread
     page fetches the new messages; so the event carries ids, not content. Every open
     browser receives every event and the event log keeps them: content there was most of a
-    page's bytes (about 550 per thread), read by no one.
+    page's bytes (about 550 per thread), read by no one. ``message_ids``, when given, lists
+    the thread's new messages (ingest's page event), for an open thread page to fetch.
     """
     summary = {"id": thread.id, "new": new, "version": thread.version,
                "status": thread.status, "assignee_id": thread.assignee_id}
