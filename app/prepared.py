@@ -6,11 +6,12 @@ went through the compiled statement's generic machinery (a dictionary of named p
 per row, IN lists expanded and the SQL re-rendered at each execution, a result row object
 per row read): a quarter of the instructions ingest spends beyond scoring (callgrind,
 ``python -m bench ingest --instructions``: 2.32 M per mention before, 2.10 M after). Here
-each statement is rendered once per dialect and size from the table's own columns; parameters are
-positional tuples converted by the columns' own type processors (the very conversions
-SQLAlchemy applies, so the stored values are the same); and the statement runs on the
-session's connection, in its transaction: on the driver's cursor directly, or through
-``Connection.exec_driver_sql`` when engine events or SQL logging would see it (``run``).
+each statement is rendered once per dialect and size from the table's own columns;
+parameters are positional tuples converted by the columns' own type processors (the very
+conversions SQLAlchemy applies, so the stored values are the same), a column at a time;
+and the statement runs on the session's connection, in its transaction: on the driver's
+cursor directly, or through ``Connection.exec_driver_sql`` when engine events or SQL
+logging would see it (``run``).
 
 Only the subset of SQL that SQLite (3.35 or later) and PostgreSQL share is rendered:
 multi-row ``INSERT [... ON CONFLICT (...) DO NOTHING] RETURNING``, ``UPDATE ... WHERE key``

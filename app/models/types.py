@@ -112,18 +112,22 @@ def _sqlite_text(value: datetime | None) -> str | None:
     return text
 
 
-def sqlite_texts(values: Sequence[datetime | None]) -> list[str | None]:
-    """``_sqlite_text`` of each value: a column of a multi-row statement at once.
+def _column_through(cache: dict[Any, Any], values: Sequence[Any],
+                    convert: Callable[[Any], Any]) -> list[Any]:
+    """``convert`` of each value, those in ``cache`` found by one C-level pass over the column
+    and only the others converted (None stays None)."""
+    found: list[Any] = list(map(cache.get, values))
+    if None in found:
+        for i, value in enumerate(found):
+            if value is None and values[i] is not None:
+                found[i] = convert(values[i])
+    return found
 
-    Most of a page's instants were formatted before (see ``_texts``): those are found by
-    one C-level pass over the column, and only the others take ``_sqlite_text``'s call.
-    """
-    texts: list[str | None] = list(map(_texts.get, values))
-    if None in texts:
-        for i, text in enumerate(texts):
-            if text is None and values[i] is not None:
-                texts[i] = _sqlite_text(values[i])
-    return texts
+
+def sqlite_texts(values: Sequence[datetime | None]) -> list[str | None]:
+    """``_sqlite_text`` of each value: a column of a multi-row statement at once (most of a
+    page's instants were formatted before, see ``_texts``)."""
+    return _column_through(_texts, values, _sqlite_text)
 
 
 def _sqlite_datetime(value: str | None, generic: Any) -> datetime | None:
@@ -149,14 +153,9 @@ def _sqlite_datetime(value: str | None, generic: Any) -> datetime | None:
 
 
 def sqlite_datetimes(values: Sequence[str | None], generic: Any) -> list[Any]:
-    """``_sqlite_datetime`` of each value: a column of read rows at once (see
-    ``sqlite_texts``)."""
-    found: list[Any] = list(map(_instants.get, values))
-    if None in found:
-        for i, instant in enumerate(found):
-            if instant is None and values[i] is not None:
-                found[i] = _sqlite_datetime(values[i], generic)
-    return found
+    """``_sqlite_datetime`` of each value: a column of read rows at once (most were written or
+    read before, see ``_instants``)."""
+    return _column_through(_instants, values, lambda value: _sqlite_datetime(value, generic))
 
 
 def utcnow() -> datetime:
