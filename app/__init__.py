@@ -15,7 +15,9 @@ from flask_login import current_user
 from sqlalchemy import event
 
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
-from app.models.types import json_dumps
+
+# The thread aggregate's ORM hook (``sla_due``) must be registered before any flush.
+from app.threads import due as _thread_due  # noqa: F401
 from config import load_settings
 
 
@@ -92,7 +94,6 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
         }
     else:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_size": 10}
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"]["json_serializer"] = json_dumps
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)

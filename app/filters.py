@@ -8,7 +8,7 @@ from flask import Flask
 from flask_babel import format_datetime, format_decimal, format_timedelta, get_locale
 from markupsafe import Markup
 
-from app.models import utcnow
+from app.models import Thread, utcnow
 
 
 def ago(value: datetime | None) -> str:
@@ -83,28 +83,25 @@ def init_labels(app: Flask) -> None:
         app.jinja_env.globals[f"{kind}_label"] = (lambda k: lambda v: label(k, v))(kind)
 
 
-def sla_info(thread: object) -> dict[str, str] | None:
-    """The SLA chip of a thread: time left to the first response (or resolution), coloured."""
+def sla_info(thread: Thread) -> dict[str, str] | None:
+    """The SLA chip of a thread: time left on the clock that applies (``app.threads``)."""
     from flask_babel import gettext as _
 
-    from app.models import OPEN_STATUSES
-    from app.sla.calendar import sla_state
+    from app.sla.clock import sla_state
+    from app.threads import DueKind, applicable_due
 
-    status = getattr(thread, "status", None)
-    if status not in OPEN_STATUSES:
+    applies = applicable_due(thread)
+    if applies is None:
         return None
-    answered = getattr(thread, "first_response_at", None) is not None
-    due = getattr(thread, "resolution_due" if answered else "first_response_due", None)
-    if due is None:
-        return None
-    now = utcnow()
+    due, now = applies.due, utcnow()
     state = sla_state(due, now)
     left = due - now
     if left.total_seconds() < 0:
         label = _("late by %(t)s", t=format_timedelta(-left, threshold=1.0))
     else:
         label = format_timedelta(left, threshold=1.0)
-    title = (_("Resolution due %(t)s", t=format_datetime(due, "short")) if answered
+    title = (_("Resolution due %(t)s", t=format_datetime(due, "short"))
+             if applies.kind is DueKind.RESOLUTION
              else _("First response due %(t)s", t=format_datetime(due, "short")))
     return {"state": state, "label": label, "title": title}
 

@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange
 
-from app.sla.calendar import PRIORITY_BANDS, SEGMENTS
+from app.sla.blocks import SEGMENTS
+from app.sla.targets import PRIORITY_BANDS
 
 
 class BrandSettingsForm(FlaskForm):

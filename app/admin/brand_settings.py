@@ -10,15 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from app.sla.calendar import (
-    DAY_NAMES,
-    DEFAULT_CALENDARS,
-    DEFAULT_SLA_TARGETS,
-    PRIORITY_BANDS,
-    SEGMENTS,
-    BusinessCalendar,
-    SlaTargets,
-)
+from app.sla.blocks import DAY_NAMES, SEGMENTS
+from app.sla.calendar import DEFAULT_CALENDARS, BusinessCalendar
+from app.sla.targets import DEFAULT_SLA_TARGETS, PRIORITY_BANDS, SlaTargets
 from tone import ToneConfig
 from tone.types import CATEGORIES, URGENCY_FLAGS
 

@@ -15,7 +15,6 @@ from flask import current_app
 from app.audit import record
 from app.channels import services as channel_services
 from app.extensions import db
-from app.ingest.pipeline import thread_summary
 from app.models import (
     Direction,
     Message,
@@ -32,7 +31,8 @@ from app.models import (
 )
 from app.outbox import services as outbox
 from app.realtime.publish import INBOX_ROOM, publish
-from app.sla.calendar import escalation_due
+from app.sla.targets import escalation_due
+from app.threads import thread_summary
 
 ASSIGNERS = (Role.SUPERVISOR.value, Role.ADMIN.value)
 CARE = (Role.AGENT.value, Role.SUPERVISOR.value, Role.ADMIN.value)

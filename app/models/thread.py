@@ -16,9 +16,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.author import Author
@@ -108,7 +107,8 @@ class Thread(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_response_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # The due time that matters now (first response, then resolution): the "time left" sort.
+    # The due time that applies now (``app.threads.due``, kept by its before_flush hook):
+    # the "time left" sort.
     sla_due: Mapped[datetime] = mapped_column(UTCDateTime(), default=NO_DUE)
     # Bumped on every change an agent could be racing against (stale-reply detection).
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -165,21 +165,3 @@ class Message(db.Model):
     author: Mapped[Author | None] = relationship()
     agent: Mapped[User | None] = relationship()
 
-
-def current_due(thread: Thread) -> datetime:
-    """The due time the thread is racing against now."""
-    if thread.status not in OPEN_STATUSES:
-        return NO_DUE
-    due = thread.first_response_due if thread.first_response_at is None \
-        else thread.resolution_due
-    return due or NO_DUE
-
-
-@event.listens_for(Session, "before_flush")
-def _keep_sla_due(session: Session, _context: object, _instances: object) -> None:
-    # One place keeps the derived sort column right, whoever changed the thread.
-    for obj in (*session.new, *session.dirty):
-        if isinstance(obj, Thread):
-            due = current_due(obj)
-            if obj.sla_due != due:
-                obj.sla_due = due

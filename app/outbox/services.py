@@ -17,7 +17,6 @@ from sqlalchemy import update
 from app.audit import record
 from app.channels.services import connector_for
 from app.extensions import db
-from app.ingest.pipeline import thread_summary
 from app.models import (
     Direction,
     Message,
@@ -30,6 +29,7 @@ from app.models import (
 )
 from app.outbox.composer import check_draft
 from app.realtime.publish import INBOX_ROOM, publish, thread_room
+from app.threads import thread_summary
 from connectors.base import (
     ConnectorError,
     PrivateReplyUnavailable,

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db, socketio
 from app.models import RealtimeEvent, utcnow
-from app.prepared import BulkInsert
 
 log = logging.getLogger("care.realtime")
 
@@ -24,13 +23,6 @@ _PENDING_KEY = "care_pending_events"
 
 #: Rooms a browser can be in; every room join is checked against the user's role.
 INBOX_ROOM = "inbox"
-
-
-#: One prepared INSERT ... RETURNING: ingest publishes once per page, the web once per
-#: change. Through a Core ``execute``, SQLAlchemy's per-execution machinery (execution
-#: context, result object) cost more than the statement itself.
-_insert_event = BulkInsert(RealtimeEvent.__table__, ("name", "room", "payload", "created_at"),
-                           (), ("id", "created_at"))
 
 
 def thread_room(thread_id: int) -> str:
@@ -43,14 +35,15 @@ def publish(name: str, payload: dict[str, Any], room: str = INBOX_ROOM) -> int:
 
     Returns the event's sequence number.
     """
-    # One INSERT ... RETURNING on the session's connection, not an ORM add + flush: the
-    # flush would also write every other pending change of the session.
-    (seq, created_at), = _insert_event(db.session.connection(),
-                                       [(name, room, payload, utcnow())])
+    # Written like any other change (the flush also writes the caller's pending ones, which
+    # the event describes); the flush gives the sequence number.
+    logged = RealtimeEvent(name=name, room=room, payload=payload, created_at=utcnow())
+    db.session.add(logged)
+    db.session.flush()
     # The wire form is taken now: no SQL may run inside the after_commit hook.
     pending: list[dict[str, Any]] = db.session.info.setdefault(_PENDING_KEY, [])
-    pending.append(_wire(seq, name, room, payload, created_at))
-    return seq
+    pending.append(_wire(logged.id, name, room, payload, logged.created_at))
+    return logged.id
 
 
 def emit_now(name: str, payload: dict[str, Any], room: str) -> None:

@@ -1,4 +1,7 @@
-"""Business hours and SLA clocks.
+"""Business hours: a brand's opening blocks per day, holidays and closed days, and the
+business time between two instants.
+
+Due times from targets are in ``app.sla.targets``, the inbox colour in ``app.sla.clock``.
 
 Pure Python, no Flask or SQLAlchemy: plain data in, plain results out, so the inbox, the
 scheduler and the dashboard can all share one definition of "time the brand is open".
@@ -17,53 +20,38 @@ Conventions used throughout:
 
 from __future__ import annotations
 
-import math
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from app.sla.blocks import (
+    DAY_NAMES,
+    PRIVATE,
+    PROFESSIONAL,
+    TimeBlock,
+    as_utc,
+    check_duration,
+)
+
 __all__ = [
-    "BAND_THRESHOLDS",
     "DEFAULT_CALENDARS",
-    "DEFAULT_SLA_TARGETS",
     "MAX_CLOSED_DAYS",
-    "PRIORITY_BANDS",
-    "PRIVATE",
-    "PROFESSIONAL",
-    "SEGMENTS",
     "BusinessCalendar",
     "NoOpenHoursError",
-    "SlaState",
-    "SlaTargets",
     "TimeBlock",
     "default_calendar",
-    "due_times",
-    "escalation_due",
-    "priority_band",
-    "sla_state",
-    "time_left",
 ]
-
-PROFESSIONAL = "professional"
-PRIVATE = "private"
-SEGMENTS: tuple[str, ...] = (PROFESSIONAL, PRIVATE)
 
 # A year and a day: any real calendar (even one closed for a long holiday) reopens within it,
 # and the bound keeps a fully closed calendar from looping forever.
 MAX_CLOSED_DAYS = 366
 
-DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-_SECONDS_PER_DAY = 24 * 3600
-_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 # Trimmed whenever it grows past this, so a long-lived process cannot grow it without bound.
 _DAY_CACHE_LIMIT = 4096
 # Local days one timeline covers (from the start's day): several business days of targets
@@ -77,118 +65,6 @@ _TIMELINE_LIMIT = 64
 class NoOpenHoursError(ValueError):
     """Raised when a calendar has no open time in the searched range."""
 
-
-# --------------------------------------------------------------------------------------------
-# Time blocks
-# --------------------------------------------------------------------------------------------
-
-
-def _seconds(t: time) -> int:
-    return t.hour * 3600 + t.minute * 60 + t.second
-
-
-def _format_time(t: time, *, is_end: bool = False) -> str:
-    if is_end and t == time(0):
-        return "24:00"
-    if t.second:
-        return f"{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
-    return f"{t.hour:02d}:{t.minute:02d}"
-
-
-def _parse_time(value: object, where: str, *, is_end: bool) -> time:
-    if not isinstance(value, str):
-        raise ValueError(f"{where}: expected a time string like '09:00', got {value!r}")
-    match = _TIME_RE.match(value.strip())
-    if not match:
-        raise ValueError(f"{where}: {value!r} is not a time (expected HH:MM or HH:MM:SS)")
-    hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
-    if is_end and (hour, minute, second) == (24, 0, 0):
-        # "24:00" is how a form says "until midnight"; time() cannot hold it, so the
-        # TimeBlock convention end=00:00 stands for it.
-        return time(0)
-    if hour > 23 or minute > 59 or second > 59:
-        raise ValueError(f"{where}: {value!r} is not a valid time of day")
-    return time(hour, minute, second)
-
-
-@dataclass(frozen=True, slots=True)
-class TimeBlock:
-    """One opening block of a day, in local wall-clock time.
-
-    ``end`` must be after ``start``. ``end == time(0)`` means midnight at the end of the day
-    (written ``"24:00"`` in dicts), which lets a calendar be open until, or around, midnight.
-    """
-
-    start: time
-    end: time
-
-    def __post_init__(self) -> None:
-        for name, value in (("start", self.start), ("end", self.end)):
-            if not isinstance(value, time):
-                raise ValueError(f"TimeBlock {name} must be a datetime.time, got {value!r}")
-            if value.tzinfo is not None:
-                raise ValueError(
-                    f"TimeBlock {name} must be a naive wall-clock time; the calendar's "
-                    "timezone gives it meaning"
-                )
-            if value.microsecond:
-                raise ValueError(f"TimeBlock {name} must not carry microseconds")
-        if self.end_seconds <= self.start_seconds:
-            raise ValueError(
-                f"TimeBlock end {_format_time(self.end, is_end=True)} must be after "
-                f"start {_format_time(self.start)}"
-            )
-
-    @property
-    def start_seconds(self) -> int:
-        """Start as seconds after local midnight."""
-        return _seconds(self.start)
-
-    @property
-    def end_seconds(self) -> int:
-        """End as seconds after local midnight (86400 for an end at midnight)."""
-        return _SECONDS_PER_DAY if self.end == time(0) else _seconds(self.end)
-
-    def to_list(self) -> list[str]:
-        """JSON-friendly ``["09:00", "18:00"]``."""
-        return [_format_time(self.start), _format_time(self.end, is_end=True)]
-
-    @classmethod
-    def from_list(cls, value: object, where: str = "block") -> TimeBlock:
-        """Parse ``["09:00", "18:00"]``; errors name ``where`` so a form can point at it."""
-        if not isinstance(value, list | tuple) or len(value) != 2:
-            raise ValueError(
-                f"{where}: expected [start, end] like ['09:00', '18:00'], got {value!r}"
-            )
-        start = _parse_time(value[0], f"{where} start", is_end=False)
-        end = _parse_time(value[1], f"{where} end", is_end=True)
-        try:
-            return cls(start, end)
-        except ValueError as exc:
-            raise ValueError(f"{where}: {exc}") from None
-
-    def __str__(self) -> str:
-        return "-".join(self.to_list())
-
-
-# --------------------------------------------------------------------------------------------
-# Datetime helpers
-# --------------------------------------------------------------------------------------------
-
-
-def _as_utc(value: datetime, name: str) -> datetime:
-    if not isinstance(value, datetime):
-        raise ValueError(f"{name} must be a datetime, got {value!r}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware (got naive {value.isoformat()})")
-    return value.astimezone(UTC)
-
-
-def _check_duration(value: timedelta, name: str) -> None:
-    if not isinstance(value, timedelta):
-        raise ValueError(f"{name} must be a timedelta, got {value!r}")
-    if value < timedelta(0):
-        raise ValueError(f"{name} must not be negative, got {value}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,14 +219,14 @@ class BusinessCalendar:
 
     def is_open(self, at: datetime) -> bool:
         """Whether the calendar is open at the instant ``at``."""
-        moment = _as_utc(at, "at")
+        moment = as_utc(at, "at")
         for start, _end in self._intervals(moment, until=moment):
             return start <= moment
         return False
 
     def next_open(self, at: datetime) -> datetime:
         """The first open instant at or after ``at`` (``at`` itself when open), in UTC."""
-        moment = _as_utc(at, "at")
+        moment = as_utc(at, "at")
         for start, _end in self._intervals(moment):
             return max(start, moment)
         raise AssertionError("unreachable: _intervals raises when nothing opens")
@@ -374,10 +250,10 @@ class BusinessCalendar:
         """
         # UTC-aware starts and non-negative timedeltas (ingest's) skip the checks' calls.
         moment = start if type(start) is datetime and start.tzinfo is UTC \
-            else _as_utc(start, "start")
+            else as_utc(start, "start")
         for duration in durations:
             if type(duration) is not timedelta or duration < _ZERO:
-                _check_duration(duration, "duration")
+                check_duration(duration, "duration")
         line = self._timeline(moment)
         i = bisect_right(line.ends, moment)  # the first interval ending after the start
         if i < len(line.ends):
@@ -450,8 +326,8 @@ class BusinessCalendar:
         ``b`` to ``a``, so a clock-skewed reply shows up instead of silently counting as zero.
         Callers wanting a floor at zero use ``max(result, timedelta(0))``.
         """
-        first = _as_utc(a, "a")
-        second = _as_utc(b, "b")
+        first = as_utc(a, "a")
+        second = as_utc(b, "b")
         if second < first:
             return -self._open_time(second, first)
         return self._open_time(first, second)
@@ -676,286 +552,3 @@ def default_calendar(segment: str) -> BusinessCalendar:
         raise ValueError(
             f"unknown segment {segment!r}; expected one of {', '.join(DEFAULT_CALENDARS)}"
         ) from None
-
-
-# --------------------------------------------------------------------------------------------
-# SLA targets
-# --------------------------------------------------------------------------------------------
-
-PRIORITY_BANDS: tuple[str, ...] = ("urgent", "high", "normal", "low")
-
-# Lower bound (inclusive) of each band on the 0..100 priority scale; below 25 is "low".
-BAND_THRESHOLDS: Mapping[str, float] = MappingProxyType(
-    {"urgent": 75.0, "high": 50.0, "normal": 25.0}
-)
-_BANDS_DESCENDING: tuple[tuple[str, float], ...] = tuple(BAND_THRESHOLDS.items())
-
-
-def priority_band(priority: float) -> str:
-    """Band of a 0..100 priority: >=75 urgent, >=50 high, >=25 normal, else low.
-
-    Values outside 0..100 are clamped (a scoring glitch must not stop a ticket from getting
-    a due time); NaN raises ``ValueError``.
-    """
-    # Scores come as in-range floats (ingest computes one per new thread): they skip the
-    # checks and the clamp, which NaN and anything else still go through.
-    if type(priority) is float and 0.0 <= priority <= 100.0:
-        value = priority
-    else:
-        if isinstance(priority, bool) or not isinstance(priority, int | float):
-            raise ValueError(f"priority must be a number from 0 to 100, got {priority!r}")
-        if math.isnan(priority):
-            raise ValueError("priority must be a number from 0 to 100, got NaN")
-        value = min(max(float(priority), 0.0), 100.0)
-    for band, threshold in _BANDS_DESCENDING:
-        if value >= threshold:
-            return band
-    return "low"
-
-
-TargetTable = Mapping[str, Mapping[str, timedelta]]
-
-
-@dataclass(frozen=True, eq=True)
-class SlaTargets:
-    """Business-time targets per segment and priority band.
-
-    ``first_response[segment][band]`` and ``resolution[segment][band]`` are amounts of open
-    time in that segment's calendar (not wall-clock time). Serialised as whole minutes.
-    """
-
-    first_response: TargetTable
-    resolution: TargetTable
-
-    def __post_init__(self) -> None:
-        first = _freeze_table(self.first_response, "first_response")
-        resolution = _freeze_table(self.resolution, "resolution")
-        if set(first) != set(resolution):
-            raise ValueError(
-                "first_response and resolution must list the same segments, got "
-                f"{sorted(first)} and {sorted(resolution)}"
-            )
-        # Frozen dataclass: normalised read-only copies replace the caller's dicts.
-        object.__setattr__(self, "first_response", first)
-        object.__setattr__(self, "resolution", resolution)
-
-    @property
-    def segments(self) -> tuple[str, ...]:
-        """Segments these targets cover."""
-        return tuple(self.first_response)
-
-    def first_response_for(self, segment: str, band: str) -> timedelta:
-        """First-response target for ``segment`` and priority ``band``."""
-        return _lookup(self.first_response, segment, band)
-
-    def resolution_for(self, segment: str, band: str) -> timedelta:
-        """Resolution target for ``segment`` and priority ``band``."""
-        return _lookup(self.resolution, segment, band)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly form, targets as whole minutes."""
-        return {
-            name: {
-                segment: {band: int(value.total_seconds() // 60) for band, value in bands.items()}
-                for segment, bands in table.items()
-            }
-            for name, table in (
-                ("first_response", self.first_response),
-                ("resolution", self.resolution),
-            )
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SlaTargets:
-        """Inverse of :meth:`to_dict`: ``{"first_response": {segment: {band: minutes}}, ...}``.
-
-        Every segment needs all four bands, each a positive whole number of minutes.
-        """
-        if not isinstance(data, Mapping):
-            raise ValueError(f"SLA targets must be a mapping, got {type(data).__name__}")
-        unknown = set(data) - {"first_response", "resolution"}
-        if unknown:
-            raise ValueError(f"SLA targets: unknown keys {sorted(map(str, unknown))}")
-        tables: dict[str, dict[str, dict[str, timedelta]]] = {}
-        for name in ("first_response", "resolution"):
-            raw = data.get(name)
-            if not isinstance(raw, Mapping) or not raw:
-                raise ValueError(f"{name}: expected a mapping of segment to band minutes")
-            table: dict[str, dict[str, timedelta]] = {}
-            for segment, bands in raw.items():
-                if not isinstance(bands, Mapping):
-                    raise ValueError(f"{name}.{segment}: expected a mapping of band to minutes")
-                table[segment] = {}
-                for band, minutes in bands.items():
-                    if isinstance(minutes, bool) or not isinstance(minutes, int):
-                        raise ValueError(
-                            f"{name}.{segment}.{band}: expected whole minutes, got {minutes!r}"
-                        )
-                    table[segment][band] = timedelta(minutes=minutes)
-            tables[name] = table
-        return cls(tables["first_response"], tables["resolution"])
-
-
-def _freeze_table(table: TargetTable, name: str) -> TargetTable:
-    if not isinstance(table, Mapping) or not table:
-        raise ValueError(f"{name}: expected a non-empty mapping of segment to band targets")
-    frozen: dict[str, Mapping[str, timedelta]] = {}
-    for segment, bands in table.items():
-        if not isinstance(segment, str) or not segment:
-            raise ValueError(f"{name}: segment names must be non-empty strings, got {segment!r}")
-        if not isinstance(bands, Mapping):
-            raise ValueError(f"{name}.{segment}: expected a mapping of band to timedelta")
-        missing = [b for b in PRIORITY_BANDS if b not in bands]
-        extra = [b for b in bands if b not in PRIORITY_BANDS]
-        if missing or extra:
-            raise ValueError(
-                f"{name}.{segment}: bands must be exactly {', '.join(PRIORITY_BANDS)}"
-                f" (missing {missing}, unknown {extra})"
-            )
-        for band in PRIORITY_BANDS:
-            value = bands[band]
-            # Whole minutes only, so to_dict/from_dict round-trip without rounding.
-            if (
-                not isinstance(value, timedelta)
-                or value <= timedelta(0)
-                or value % timedelta(minutes=1)
-            ):
-                raise ValueError(
-                    f"{name}.{segment}.{band}: must be a positive duration in whole minutes, "
-                    f"got {value!r}"
-                )
-        frozen[segment] = MappingProxyType({band: bands[band] for band in PRIORITY_BANDS})
-    return MappingProxyType(frozen)
-
-
-def _lookup(table: TargetTable, segment: str, band: str) -> timedelta:
-    if segment not in table:
-        raise ValueError(f"no SLA targets for segment {segment!r}; known: {', '.join(table)}")
-    if band not in table[segment]:
-        raise ValueError(f"unknown priority band {band!r}; expected {', '.join(PRIORITY_BANDS)}")
-    return table[segment][band]
-
-
-def _hours(*values: float) -> dict[str, timedelta]:
-    return {band: timedelta(hours=h) for band, h in zip(PRIORITY_BANDS, values, strict=True)}
-
-
-# First response: 30 min / 1 h / 2 h / 4 h of business time for urgent / high / normal / low,
-# the same for both segments (a public question hurts the brand whoever asks it).
-# Resolution: 1 / 2 / 3 / 5 business days, expressed as open time of the segment's default
-# calendar (9 h days for professionals, 10 h days for private customers) so it stays a plain
-# duration that add_business_time can consume.
-DEFAULT_SLA_TARGETS = SlaTargets(
-    first_response={
-        PROFESSIONAL: _hours(0.5, 1, 2, 4),
-        PRIVATE: _hours(0.5, 1, 2, 4),
-    },
-    resolution={
-        PROFESSIONAL: _hours(9, 18, 27, 45),
-        PRIVATE: _hours(10, 20, 30, 50),
-    },
-)
-
-
-def due_times(
-    received_at: datetime,
-    segment: str,
-    priority: float,
-    calendars: Mapping[str, BusinessCalendar] | None = None,
-    targets: SlaTargets | None = None,
-) -> tuple[datetime, datetime]:
-    """``(first_response_due, resolution_due)`` in UTC for a message received at ``received_at``.
-
-    The band comes from :func:`priority_band`; each target is consumed as business time of
-    ``calendars[segment]`` from ``received_at`` (defaults: ``DEFAULT_CALENDARS`` and
-    ``DEFAULT_SLA_TARGETS``).
-    """
-    calendars = DEFAULT_CALENDARS if calendars is None else calendars
-    targets = DEFAULT_SLA_TARGETS if targets is None else targets
-    if segment not in calendars:
-        raise ValueError(
-            f"no business calendar for segment {segment!r}; known: {', '.join(calendars)}"
-        )
-    calendar = calendars[segment]
-    band = priority_band(priority)
-    first, resolution = calendar.add_business_times(
-        received_at,
-        (targets.first_response_for(segment, band), targets.resolution_for(segment, band)))
-    return first, resolution
-
-
-def escalation_due(
-    opened_at: datetime,
-    segment: str,
-    *,
-    private_days: int = 7,
-    professional_days: int = 3,
-) -> datetime:
-    """When an unresolved ticket escalates on its own, in UTC.
-
-    Plain calendar days, not business days: the customer waits through weekends and holidays
-    too, and "a week without an answer" is how they count. Days are exact 24-hour periods from
-    ``opened_at`` (independent of DST and business hours).
-    """
-    moment = _as_utc(opened_at, "opened_at")
-    if segment == PRIVATE:
-        days = private_days
-    elif segment == PROFESSIONAL:
-        days = professional_days
-    else:
-        raise ValueError(f"unknown segment {segment!r}; expected {PROFESSIONAL!r} or {PRIVATE!r}")
-    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
-        raise ValueError(f"escalation days must be a non-negative integer, got {days!r}")
-    return moment + timedelta(days=days)
-
-
-# --------------------------------------------------------------------------------------------
-# Inbox colour
-# --------------------------------------------------------------------------------------------
-
-SlaState = Literal["ok", "warning", "breached"]
-
-
-def time_left(due: datetime, now: datetime, calendar: BusinessCalendar | None = None) -> timedelta:
-    """Time left until ``due`` (negative once overdue).
-
-    Wall-clock time by default, which sorts the inbox exactly like the due times do. With a
-    ``calendar`` it is business time, so a ticket due Monday 09:30 seen on Friday 17:50 shows
-    40 minutes rather than 64 hours.
-    """
-    due_utc = _as_utc(due, "due")
-    now_utc = _as_utc(now, "now")
-    if calendar is None:
-        return due_utc - now_utc
-    return calendar.business_time_between(now_utc, due_utc)
-
-
-def sla_state(
-    due: datetime,
-    now: datetime,
-    target: timedelta | None = None,
-    *,
-    warn_ratio: float = 0.25,
-    warn_before: timedelta = timedelta(minutes=15),
-    calendar: BusinessCalendar | None = None,
-) -> SlaState:
-    """Colour of an SLA clock: "breached" once ``now`` reaches ``due``, "warning" when less
-    than ``warn_before`` (15 min) or less than ``warn_ratio`` (25 %) of ``target`` is left,
-    "ok" otherwise.
-
-    ``target`` is the full SLA duration the due time was computed from; without it only the
-    fixed ``warn_before`` applies. With a ``calendar`` the time left is business time, which
-    matches a target expressed in business time.
-    """
-    if not 0 <= warn_ratio <= 1:
-        raise ValueError(f"warn_ratio must be between 0 and 1, got {warn_ratio!r}")
-    _check_duration(warn_before, "warn_before")
-    if target is not None:
-        _check_duration(target, "target")
-    if _as_utc(now, "now") >= _as_utc(due, "due"):
-        return "breached"
-    left = time_left(due, now, calendar)
-    threshold = warn_before
-    if target is not None:
-        threshold = max(threshold, target * warn_ratio)
-    return "warning" if left < threshold else "ok"

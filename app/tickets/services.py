@@ -8,10 +8,10 @@ from flask import current_app
 
 from app.audit import record
 from app.extensions import db
-from app.ingest.pipeline import thread_summary
 from app.models import Thread, Ticket, TicketStatus, User, utcnow
 from app.realtime.publish import INBOX_ROOM, publish
-from app.sla.calendar import escalation_due
+from app.sla.targets import escalation_due
+from app.threads import thread_summary
 
 EXTERNAL_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./#:-]{0,119}$")
 OPEN_TICKET = (TicketStatus.OPEN.value, TicketStatus.PENDING.value)

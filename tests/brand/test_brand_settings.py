@@ -14,7 +14,8 @@ from app import triage
 from app.admin.brand_settings import current
 from app.extensions import db
 from app.models import Brand, Thread, User
-from app.sla.policy import apply_due_times, policy_for
+from app.sla.policy import policy_for
+from app.threads import apply_due_times
 
 
 @pytest.fixture

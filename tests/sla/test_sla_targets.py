@@ -5,18 +5,15 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from app.sla.calendar import (
-    DEFAULT_CALENDARS,
+from app.sla.calendar import DEFAULT_CALENDARS, BusinessCalendar, TimeBlock
+from app.sla.clock import sla_state, time_left
+from app.sla.targets import (
     DEFAULT_SLA_TARGETS,
     PRIORITY_BANDS,
-    BusinessCalendar,
     SlaTargets,
-    TimeBlock,
     due_times,
     escalation_due,
     priority_band,
-    sla_state,
-    time_left,
 )
 
 
