@@ -27,12 +27,12 @@ from app.models import (
     Message,
     SendState,
     Thread,
-    ThreadStatus,
     User,
     Visibility,
     utcnow,
 )
 from app.sandbox.store import SandboxStore, stable_user_id
+from app.threads import record_reply_sent, set_status
 from connectors.base import Author as ConnectorAuthor
 from connectors.base import InboundPost, PollResult
 
@@ -184,15 +184,11 @@ def _seed_conversation(index: int, conv: dict[str, Any], channel: Channel,
                 visibility=Visibility.PUBLIC.value, platform_created_at=at, received_at=at,
                 direction=Direction.OUTBOUND.value, kind="reply", agent=agent,
                 send_state=SendState.SENT.value, sent_at=at, parent_platform_id=last_id))
-            if thread.first_response_at is None:
-                thread.first_response_at = at
-            thread.status = ThreadStatus.WAITING.value
-            thread.last_message_at = max(thread.last_message_at, at)
+            record_reply_sent(thread, at)
             if network == "x":
                 last_id = sent_id
     if thread is not None and conv.get("status"):
-        thread.status = conv["status"]
-        thread.resolved_at = now if conv["status"] == "resolved" else None
+        set_status(thread, conv["status"], now)
     db.session.flush()
 
 

@@ -32,7 +32,8 @@ from app.models import (
 from app.outbox import services as outbox
 from app.realtime.publish import INBOX_ROOM, publish
 from app.sla.targets import escalation_due
-from app.threads import thread_summary
+from app.threads import assign as assign_thread
+from app.threads import bump_version, publish_thread_updated, set_status, take
 
 ASSIGNERS = (Role.SUPERVISOR.value, Role.ADMIN.value)
 CARE = (Role.AGENT.value, Role.SUPERVISOR.value, Role.ADMIN.value)
@@ -73,9 +74,8 @@ def _check_version(thread: Thread, expected_version: int | None) -> None:
 
 
 def _touch(thread: Thread) -> None:
-    thread.version += 1
-    db.session.flush()
-    publish("thread.updated", thread_summary(thread), INBOX_ROOM)
+    bump_version(thread)
+    publish_thread_updated(thread)
 
 
 def _claim(actor: User, thread: Thread) -> bool:
@@ -84,10 +84,8 @@ def _claim(actor: User, thread: Thread) -> bool:
     previous = thread.assignee_id
     if previous == actor.id and thread.status == ThreadStatus.OPEN.value:
         return False
-    thread.assignee_id = actor.id
     old_status = thread.status
-    thread.status = ThreadStatus.OPEN.value
-    thread.resolved_at = None
+    take(thread, actor.id)
     record(actor, "taken_over" if previous not in (None, actor.id) else "claimed", "thread",
            thread.id, from_assignee_id=previous, from_status=old_status)
     _touch(thread)
@@ -101,9 +99,7 @@ def _assign(actor: User, thread: Thread, assignee: User | None) -> bool:
     if thread.assignee_id == new_id:
         return False
     previous = thread.assignee_id
-    thread.assignee_id = new_id
-    if assignee is not None and thread.status == ThreadStatus.NEW.value:
-        thread.status = ThreadStatus.OPEN.value
+    assign_thread(thread, new_id)
     record(actor, "assigned", "thread", thread.id, from_assignee_id=previous,
            to_assignee_id=new_id, to_name=assignee.name if assignee else None)
     _touch(thread)
@@ -117,17 +113,7 @@ def _set_status(actor: User, thread: Thread, status: str, *, reason: str | None 
     if thread.status == status and (reason is None or thread.close_reason == reason):
         return False
     old = thread.status
-    thread.status = status
-    now = utcnow()
-    if status == ThreadStatus.RESOLVED.value:
-        thread.resolved_at = now
-        thread.close_reason = None
-    elif status == ThreadStatus.CLOSED.value:
-        thread.close_reason = reason
-        thread.resolved_at = thread.resolved_at or now
-    else:
-        thread.resolved_at = None
-        thread.close_reason = None
+    set_status(thread, status, utcnow(), reason)
     record(actor, action, "thread", thread.id, from_status=old, to_status=status,
            reason=reason)
     _touch(thread)

@@ -29,7 +29,7 @@ from app.models import (
 )
 from app.outbox.composer import check_draft
 from app.realtime.publish import INBOX_ROOM, publish, thread_room
-from app.threads import thread_summary
+from app.threads import bump_version, record_reply_sent, thread_summary
 from connectors.base import (
     ConnectorError,
     PrivateReplyUnavailable,
@@ -101,7 +101,7 @@ def queue_reply(actor: User, thread: Thread, body: str, *, idempotency_key: str,
         parent_platform_id=target.platform_id if target else None,
     )
     db.session.add(message)
-    thread.version += 1
+    bump_version(thread)
     db.session.flush()
     record(actor, "reply_queued", "thread", thread.id, message_id=message.id,
            visibility=message.visibility)
@@ -140,13 +140,8 @@ def _mark_sent(message: Message, result: SendResult) -> None:
     message.url = result.url
     message.sent_at = result.sent_at
     message.send_error = None
-    thread = message.thread
-    if thread.first_response_at is None:
-        thread.first_response_at = result.sent_at
-    if thread.status in (ThreadStatus.NEW.value, ThreadStatus.OPEN.value):
-        thread.status = ThreadStatus.WAITING.value
-    thread.last_message_at = max(thread.last_message_at, result.sent_at)
-    thread.version += 1
+    record_reply_sent(message.thread, result.sent_at)
+    bump_version(message.thread)
     _announce(message)
 
 

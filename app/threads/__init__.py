@@ -20,6 +20,7 @@ from app.threads.due import (
 from app.threads.state import (
     NewThread,
     ThreadState,
+    assign,
     bump_version,
     close,
     receive_inbound,
@@ -39,6 +40,7 @@ __all__ = [
     "ThreadState",
     "applicable_due",
     "apply_due_times",
+    "assign",
     "bump_version",
     "close",
     "current_due",

@@ -130,6 +130,13 @@ def take(thread: Thread, assignee_id: int | None) -> None:
     reopen(thread)
 
 
+def assign(thread: Thread, assignee_id: int | None) -> None:
+    """Given to someone (or to no one); a new thread given to someone is open."""
+    thread.assignee_id = assignee_id
+    if assignee_id is not None and thread.status == _NEW:
+        thread.status = _OPEN
+
+
 def reopen(thread: ThreadState) -> None:
     """Back to open: no resolution (nor close reason, for a stored thread)."""
     thread.status = _OPEN

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Thread, Ticket, TicketStatus, User, utcnow
 from app.realtime.publish import INBOX_ROOM, publish
 from app.sla.targets import escalation_due
-from app.threads import thread_summary
+from app.threads import bump_version, publish_thread_updated
 
 EXTERNAL_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./#:-]{0,119}$")
 OPEN_TICKET = (TicketStatus.OPEN.value, TicketStatus.PENDING.value)
@@ -81,11 +81,10 @@ def link_existing(actor: User, thread: Thread, ticket: Ticket) -> None:
 
 def _link(actor: User, thread: Thread, ticket: Ticket) -> None:
     thread.ticket_id = ticket.id
-    thread.version += 1
+    bump_version(thread)
     record(actor, "ticket_linked", "thread", thread.id, ticket_id=ticket.id,
            tracking_number=ticket.tracking_number, external_ref=ticket.external_ref)
-    db.session.flush()
-    publish("thread.updated", thread_summary(thread), INBOX_ROOM)
+    publish_thread_updated(thread)
 
 
 def external_url(ticket: Ticket) -> str | None:
