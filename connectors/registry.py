@@ -59,6 +59,12 @@ def available() -> dict[str, str | None]:
     return {network: _load(network) for network in networks}
 
 
+def connector_class(network: str) -> type[Any] | None:
+    """The connector class of ``network`` (its class-level facts, such as
+    ``private_reply_window``), or None when it cannot be used here."""
+    return None if _load(network) is not None else _REGISTRY[network]
+
+
 def get_connector(network: str, settings: ChannelSettings) -> Connector:
     """Build the connector for ``network``; raise ConnectorDisabled if it cannot be used."""
     reason = _load(network)

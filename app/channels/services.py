@@ -104,14 +104,15 @@ def connect_channel(actor: User, *, network: str, name: str, account_id: str,
 def update_channel(actor: User, channel: Channel, *, name: str, poll_interval: int,
                    enabled: bool, credentials: dict[str, str]) -> None:
     """Edit a channel; new credentials replace the old ones, blank fields keep them."""
+    new = {k: v.strip() for k, v in credentials.items() if v and v.strip()}
+    # Checked before anything changes: a refused edit leaves the channel as it was.
+    if new and not credentials_complete(channel.network, new):
+        raise ChannelError("credentials_incomplete", "credentials")
     channel.name = name.strip()
     channel.poll_interval = poll_interval
     channel.enabled = enabled
-    new = {k: v.strip() for k, v in credentials.items() if v and v.strip()}
     changes: dict[str, Any] = {"enabled": enabled, "poll_interval": poll_interval}
     if new:
-        if not credentials_complete(channel.network, new):
-            raise ChannelError("credentials_incomplete", "credentials")
         channel.credentials_encrypted = crypto.encrypt(new, _keys())
         channel.status = ChannelStatus.NEW.value
         channel.status_detail = None

@@ -73,7 +73,6 @@ def detail(channel_id: int) -> Any:
                                         enabled=form.enabled.data,
                                         credentials=form.credentials())
             except services.ChannelError as exc:
-                db.session.rollback()
                 cred_errors.append(_error_text(exc.code))
             else:
                 flash(_("Channel saved."), "success")

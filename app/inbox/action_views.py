@@ -17,19 +17,16 @@ from app.inbox import bp, queries, services
 from app.inbox.forms import (
     AssignForm,
     BulkForm,
-    CreateTicketForm,
     DeleteForm,
-    ExternalTicketForm,
-    LinkTicketForm,
-    MoveToPrivateForm,
     SavedViewForm,
     StatusForm,
     ThreadActionForm,
 )
-from app.models import SavedView, Thread, Ticket, User
+from app.models import SavedView, Thread, User
 from app.outbox.services import new_idempotency_key
+from app.private import services as private
+from app.private.forms import MoveToPrivateForm
 from app.security import CARE_ROLES, roles
-from app.tickets.services import external_url
 
 ASSIGN_ROLES = ("supervisor", "admin")
 
@@ -48,16 +45,6 @@ def action_errors() -> dict[str, str]:
         "too_many": _("Too many threads selected at once (200 at most)."),
         "bad_selection": _("The selection was not understood."),
         "unknown_threads": _("Some selected threads no longer exist."),
-        "already_private": _("This exchange is already private: reply privately from the "
-                             "composer."),
-        "empty": _("Write the private message first."),
-        "private_failed": _("The private message could not be sent; nothing was posted in "
-                            "public. Try again later."),
-        "send_too_long": _("The message is too long for this channel."),
-        "send_empty": _("Write the private message first."),
-        "send_closed": _("This thread is closed."),
-        "send_nothing_to_answer": _("There is no customer message to answer in public."),
-        "send_personal_data": _("The public message contains personal data."),
         "empty_name": _("Give the view a name."),
         "long_name": _("At most %(max)d characters.", max=80),
         "bad_query": _("These filters are not valid."),
@@ -98,7 +85,6 @@ def _run(thread_id: int, form: Any, action: Any, done: str) -> Any:
     try:
         changed = action(item, _version(form))
     except services.ActionError as exc:
-        db.session.rollback()
         flash(_message(exc), "error")
         return _back(thread_id)
     flash(done if changed else _("Nothing to change."), "success" if changed else "info")
@@ -142,39 +128,6 @@ def close_abusive(thread_id: int) -> Any:
                 _("The thread is closed as abusive."))
 
 
-@bp.route("/inbox/threads/<int:thread_id>/private", methods=["POST"])
-@roles(CARE_ROLES)
-def move_to_private(thread_id: int) -> Any:
-    """Public acknowledgement, then the private message (or the Facebook fallback)."""
-    item = _thread(thread_id)
-    form = MoveToPrivateForm(prefix="private")
-    if form.validate_on_submit():
-        try:
-            result = services.move_to_private(_me(), item, form.body.data,
-                                              idempotency_key=form.idempotency_key.data,
-                                              expected_version=_version(form))
-        except services.ActionError as exc:
-            db.session.rollback()
-            message = _message(exc)
-            if exc.field != "body":
-                flash(message, "error")
-                return _back(thread_id)
-            form.body.errors = [*form.body.errors, message]
-        else:
-            if result.fallback:
-                flash(_("A private reply is no longer possible here: a public message asked "
-                        "the customer to write to the page privately. Your text was not "
-                        "sent."), "info")
-            else:
-                flash(_("Moved to private: acknowledgement posted, private message sent."),
-                      "success")
-            return _back(thread_id)
-    from app.inbox.views import _render_thread
-
-    g.private_form = form
-    return _render_thread(_thread(thread_id), status=400)
-
-
 @bp.route("/inbox/bulk", methods=["POST"])
 @roles(CARE_ROLES)
 def bulk() -> Any:
@@ -193,7 +146,6 @@ def bulk() -> Any:
         ids = services.parse_ids(request.form.getlist("thread_ids"))
         report = services.bulk(_me(), action, ids, form.assignee.data or None)
     except services.ActionError as exc:
-        db.session.rollback()
         flash(_message(exc), "error")
         return redirect(target)
     flash(_("%(changed)d thread(s) changed, %(unchanged)d already so, %(refused)d refused.",
@@ -222,8 +174,7 @@ def save_view() -> Any:
         try:
             view = services.save_view(_me(), form.name.data or "", form.query.data or "")
         except services.ActionError as exc:
-            db.session.rollback()
-            form.name.errors = [*form.name.errors, _message(exc)]
+                form.name.errors = [*form.name.errors, _message(exc)]
         else:
             flash(_("View “%(name)s” saved.", name=view.name), "success")
             return redirect(url_for("inbox.index") + ("?" + view.query if view.query else ""))
@@ -286,30 +237,13 @@ def thread_actions(thread: Thread) -> dict[str, Any]:
     if private_form is None:
         private_form = MoveToPrivateForm(formdata=None, prefix="private", version=version)
         private_form.idempotency_key.data = new_idempotency_key()
-    window = services.private_window(thread)
+    window = private.private_window(thread)
     remaining = window.remaining
     return {
         "claim": claim_form, "abusive": abusive_form, "status": status_form,
         "assign": assign_form, "private": private_form, "window": window,
         "remaining": format_timedelta(remaining, threshold=1.0) if remaining else None,
         "open_private": private_form.errors or bool(private_form.form_errors),
-    }
-
-
-def ticket_panel(thread: Thread) -> dict[str, Any]:
-    """The ticket of a thread, or the forms to create / link / attach one."""
-    ticket = db.session.get(Ticket, thread.ticket_id) if thread.ticket_id else None
-    author_tickets = queries.author_tickets(thread.author_id)
-    attach_form = getattr(g, "attach_form", None) or LinkTicketForm(formdata=None, prefix="attach")
-    attach_form.ticket_id.choices = [
-        (str(t.id), t.tracking_number or t.external_ref or f"#{t.id}") for t in author_tickets]
-    return {
-        "ticket": ticket, "url": external_url(ticket) if ticket else None,
-        "reference": (ticket.tracking_number or ticket.external_ref) if ticket else None,
-        "create_form": CreateTicketForm(formdata=None, prefix="ticket"),
-        "external_form": getattr(g, "external_form", None)
-        or ExternalTicketForm(formdata=None, prefix="external"),
-        "attach_form": attach_form, "author_tickets": author_tickets,
     }
 
 
@@ -390,6 +324,6 @@ def canned_for(thread: Thread) -> list[canned.FilledReply]:
 
 @bp.app_context_processor
 def _action_globals() -> dict[str, Any]:
-    return {"thread_actions": thread_actions, "ticket_panel": ticket_panel,
+    return {"thread_actions": thread_actions,
             "audit_entries": audit_entries, "inbox_extras": inbox_extras,
             "inbox_url": inbox_url, "canned_for": canned_for}

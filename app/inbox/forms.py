@@ -12,7 +12,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Regexp
 
 
 class ReplyForm(FlaskForm):
@@ -61,16 +61,6 @@ class StatusForm(FlaskForm):
     submit = SubmitField(_l("Change status"))
 
 
-class MoveToPrivateForm(FlaskForm):
-    """Move the exchange to private: public acknowledgement, then the private message."""
-
-    body = TextAreaField(_l("Private message"), validators=[
-        Optional(), Length(max=8000, message=_l("At most %(max)d characters.", max=8000))])
-    idempotency_key = HiddenField(validators=[DataRequired(), Length(max=40)])
-    version = HiddenField(validators=VERSION)
-    submit = SubmitField(_l("Move to private"))
-
-
 class BulkForm(FlaskForm):
     """An action on the threads ticked in the inbox list."""
 
@@ -97,31 +87,3 @@ class DeleteForm(FlaskForm):
 
 
 # --- tickets -----------------------------------------------------------------------------
-
-class CreateTicketForm(FlaskForm):
-    """Create a ticket with a tracking number for the thread."""
-
-    submit = SubmitField(_l("Create a ticket"))
-
-
-class ExternalTicketForm(FlaskForm):
-    """Link the thread to a reference of the external helpdesk."""
-
-    reference = StringField(_l("External reference"), validators=[
-        DataRequired(_l("Enter the helpdesk reference.")),
-        Length(max=120, message=_l("At most %(max)d characters.", max=120))])
-    submit = SubmitField(_l("Link"))
-
-
-class LinkTicketForm(FlaskForm):
-    """Attach the thread to an existing ticket of the same customer."""
-
-    ticket_id = SelectField(_l("Existing ticket"), choices=[], validate_choice=False)
-    submit = SubmitField(_l("Attach"))
-
-
-class TicketStatusForm(FlaskForm):
-    """Change the status of a ticket."""
-
-    status = SelectField(_l("Status"), choices=[], validate_choice=False)
-    submit = SubmitField(_l("Change status"))

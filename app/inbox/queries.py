@@ -25,7 +25,6 @@ from app.models import (
     SavedView,
     Thread,
     ThreadStatus,
-    Ticket,
     User,
     utcnow,
 )
@@ -275,15 +274,6 @@ def author_history(thread: Thread, limit: int = 20) -> list[Thread]:
         .limit(limit)
     )
     return list(db.session.scalars(stmt))
-
-
-def author_tickets(author_id: int, limit: int = 20) -> list[Ticket]:
-    """Tickets gathering threads of this author, newest first."""
-    ids = select(Thread.ticket_id).where(Thread.author_id == author_id,
-                                         Thread.ticket_id.is_not(None))
-    return list(db.session.scalars(
-        select(Ticket).where(Ticket.id.in_(ids))
-        .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)))
 
 
 def thread_audit(thread: Thread, limit: int = 30) -> list[AuditEvent]:

@@ -15,8 +15,6 @@ from app.models import Message, Role, Thread
 from app.outbox import services as outbox
 from app.outbox.composer import check_draft
 from app.outbox.services import SendRefused, new_idempotency_key
-from app.realtime import presence
-from app.realtime.events import broadcast_presence
 from app.security import ALL_ROLES, CARE_ROLES, roles
 
 
@@ -61,8 +59,9 @@ def _load_thread(thread_id: int) -> Thread:
     return item
 
 
-def _render_thread(item: Thread, form: ReplyForm | None = None, status: int = 200,
-                   refusal: SendRefused | None = None) -> Any:
+def render_thread(item: Thread, form: ReplyForm | None = None, status: int = 200,
+                  refusal: SendRefused | None = None) -> Any:
+    """The thread page (its action bar and ticket panel read failed forms from ``g``)."""
     if form is None:
         form = ReplyForm(formdata=None)
         form.idempotency_key.data = new_idempotency_key()
@@ -75,7 +74,7 @@ def _render_thread(item: Thread, form: ReplyForm | None = None, status: int = 20
 @roles(CARE_ROLES)
 def thread(thread_id: int) -> Any:
     """One thread with its messages in order, and its author."""
-    return _render_thread(_load_thread(thread_id))
+    return render_thread(_load_thread(thread_id))
 
 
 @bp.route("/inbox/threads/<int:thread_id>/reply", methods=["POST"])
@@ -85,25 +84,17 @@ def reply(thread_id: int) -> Any:
     item = _load_thread(thread_id)
     form = ReplyForm()
     if not form.validate_on_submit():
-        return _render_thread(item, form, 400)
-    holder = presence.store().holder(item.id)
-    if holder and holder["user_id"] != current_user.id:
-        # Two agents never answer the same thread by accident: take over first.
-        return _render_thread(item, form, 409, refusal=SendRefused("locked", holder))
+        return render_thread(item, form, 400)
     try:
-        message = outbox.queue_reply(
-            current_user._get_current_object(), item, form.body.data,
-            idempotency_key=form.idempotency_key.data, private=form.private.data,
+        message = outbox.reply(
+            current_user._get_current_object(), item, form.body.data or "",
+            idempotency_key=form.idempotency_key.data or "", private=form.private.data,
             expected_version=int(form.version.data) if form.version.data else None)
     except SendRefused as exc:
         if exc.code == "stale":
             form.version.data = str(item.version)
-        return _render_thread(_load_thread(thread_id), form, 409 if exc.code == "stale" else 400,
-                              refusal=exc)
-    outbox.deliver(message)
-    # The lock ends when the reply is sent.
-    if presence.store().unlock(thread_id, current_user.id):
-        broadcast_presence(thread_id)
+        return render_thread(_load_thread(thread_id), form,
+                             409 if exc.code in ("stale", "locked") else 400, refusal=exc)
     if request.accept_mimetypes.best == "application/json":
         return {"ok": True, "message_id": message.id, "send_state": message.send_state}
     return redirect(url_for("inbox.thread", thread_id=thread_id, _anchor=f"m{message.id}"))

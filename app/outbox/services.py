@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from sqlalchemy import update
 
@@ -67,9 +69,40 @@ def _reply_target(thread: Thread) -> Message | None:
     return db.session.scalar(stmt)
 
 
+class SendFailure(StrEnum):
+    """Why a send did not go out, as the outbox saw it (the message keeps a readable text)."""
+
+    #: No answer in time: the reply's fate is unknown until the platform is read back.
+    TIMEOUT = "timeout"
+    RATE_LIMITED = "rate_limited"
+    #: Facebook no longer allows a private reply to that comment (7 days, or one was sent).
+    PRIVATE_REPLY_UNAVAILABLE = "private_reply_unavailable"
+    PLATFORM_ERROR = "platform_error"
+    UNEXPECTED = "unexpected"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The outcome of one delivery: the message as it stands, and why it did not go out."""
+
+    message: Message
+    failure: SendFailure | None = None
+
+
 def queue_reply(actor: User, thread: Thread, body: str, *, idempotency_key: str,
                 private: bool = False, expected_version: int | None = None) -> Message:
-    """Store a reply as pending (committed); refuses empty, too long, PII in public, stale."""
+    """Use case: store a reply as pending and commit (a reply is a row before it is a post);
+    refuses empty, too long, PII in public, stale."""
+    message = stage_reply(actor, thread, body, idempotency_key=idempotency_key,
+                          private=private, expected_version=expected_version)
+    db.session.commit()
+    return message
+
+
+def stage_reply(actor: User, thread: Thread, body: str, *, idempotency_key: str,
+                private: bool = False, expected_version: int | None = None) -> Message:
+    """Add a pending reply to the session (flushed, not committed): ``queue_reply`` without
+    its commit, for a use case that stores more in the same transaction."""
     existing = db.session.scalar(db.select(Message).filter_by(idempotency_key=idempotency_key))
     if existing is not None:
         return existing  # the same form submitted twice: one reply
@@ -105,7 +138,7 @@ def queue_reply(actor: User, thread: Thread, body: str, *, idempotency_key: str,
     db.session.flush()
     record(actor, "reply_queued", "thread", thread.id, message_id=message.id,
            visibility=message.visibility)
-    db.session.commit()
+    db.session.flush()
     return message
 
 
@@ -155,36 +188,64 @@ def _announce(message: Message) -> None:
 
 def deliver(message: Message) -> Message:
     """Send a pending reply once; records sent, unknown (timeout) or failed with the reason."""
+    return deliver_reply(message).message
+
+
+def deliver_reply(message: Message) -> Delivery:
+    """``deliver``, telling why a send did not go out (``Delivery.failure``)."""
     if message.send_state != SendState.PENDING.value or not _claim(message):
         db.session.refresh(message)
-        return message
+        return Delivery(message)
     db.session.refresh(message)
+    failure: SendFailure
     try:
         result = _send(message)
     except SendTimeout as exc:
+        failure = SendFailure.TIMEOUT
         message.send_state = SendState.UNKNOWN.value
         message.send_error = f"no answer from the platform ({exc}); checking before any retry"
     except RateLimited as exc:
+        failure = SendFailure.RATE_LIMITED
         message.send_state = SendState.FAILED.value
         until = exc.reset_at.isoformat() if exc.reset_at else f"{exc.retry_after:.0f}s"
         message.send_error = f"rate limited by the platform until {until}"
     except PrivateReplyUnavailable as exc:
+        failure = SendFailure.PRIVATE_REPLY_UNAVAILABLE
         message.send_state = SendState.FAILED.value
         message.send_error = f"private reply unavailable: {exc.reason}"
     except ConnectorError as exc:
+        failure = SendFailure.PLATFORM_ERROR
         message.send_state = SendState.FAILED.value
         message.send_error = f"{type(exc).__name__}: {exc}"[:500]
     except Exception as exc:  # unknown failure: we cannot tell whether it was posted
         log.exception("send of message %s failed", message.id)
+        failure = SendFailure.UNEXPECTED
         message.send_state = SendState.UNKNOWN.value
         message.send_error = f"unexpected error ({type(exc).__name__}); checking before retry"
     else:
         _mark_sent(message, result)
         record(message.agent, "reply_sent", "thread", message.thread_id, message_id=message.id)
         db.session.commit()
-        return message
+        return Delivery(message)
     _announce(message)
     db.session.commit()
+    return Delivery(message, failure)
+
+
+def reply(actor: User, thread: Thread, body: str, *, idempotency_key: str,
+          private: bool = False, expected_version: int | None = None) -> Message:
+    """Use case of the composer: refused while another agent holds the thread's reply lock;
+    otherwise the reply is queued, sent once, and the author's lock released."""
+    from app.realtime import services as live
+
+    holder = live.lock_holder(thread.id)
+    if holder and holder["user_id"] != actor.id:
+        # Two agents never answer the same thread by accident: take over first.
+        raise SendRefused("locked", holder)
+    message = queue_reply(actor, thread, body, idempotency_key=idempotency_key,
+                          private=private, expected_version=expected_version)
+    message = deliver(message)
+    live.release_lock(thread.id, actor.id)  # the lock ends when the reply is sent
     return message
 
 

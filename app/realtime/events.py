@@ -10,11 +10,11 @@ from typing import Any
 from flask import request
 from flask_login import current_user
 
-from app.audit import record
 from app.extensions import db, socketio
 from app.models import Thread
-from app.realtime import presence
+from app.realtime import presence, services
 from app.realtime.publish import INBOX_ROOM, emit_now, events_since, last_seq, thread_room
+from app.realtime.services import broadcast_presence
 from app.security import CARE_ROLES
 
 log = logging.getLogger("care.realtime")
@@ -111,22 +111,6 @@ def _thread_id(data: dict[str, Any]) -> int:
     return thread_id
 
 
-def presence_of(thread_id: int) -> dict[str, Any]:
-    """Viewers and reply lock of a thread, as sent to browsers."""
-    store = presence.store()
-    holder = store.holder(thread_id)
-    return {"thread_id": thread_id, "viewers": store.viewers(thread_id),
-            "lock": {"user_id": holder["user_id"], "name": holder["name"]} if holder else None}
-
-
-def broadcast_presence(thread_id: int) -> dict[str, Any]:
-    """Tell the thread page and the inbox who is there and who is replying."""
-    state = presence_of(thread_id)
-    emit_now("presence", state, thread_room(thread_id))
-    emit_now("presence", state, INBOX_ROOM)
-    return state
-
-
 @socket_event("leave", CARE_ROLES)
 def on_leave(data: dict[str, Any]) -> dict[str, Any]:
     """The tab left a thread page."""
@@ -164,28 +148,14 @@ def on_lock(data: dict[str, Any]) -> dict[str, Any]:
 @socket_event("takeover", CARE_ROLES)
 def on_takeover(data: dict[str, Any]) -> dict[str, Any]:
     """Take the lock from another agent, who is told at once."""
-    thread_id = _thread_id(data)
-    _taken, previous = presence.store().lock(thread_id, current_user.id, current_user.name,
-                                             request.sid, force=True)
-    if previous and previous["user_id"] != current_user.id:
-        record(current_user._get_current_object(), "take_over", "thread", thread_id,
-               previous_user_id=previous["user_id"], previous_name=previous["name"])
-        db.session.commit()
-        emit_now("lock.taken", {"thread_id": thread_id,
-                                "by": {"user_id": current_user.id, "name": current_user.name},
-                                "previous": {"user_id": previous["user_id"],
-                                             "name": previous["name"]}},
-                 thread_room(thread_id))
-    broadcast_presence(thread_id)
+    services.take_over(current_user._get_current_object(), _thread_id(data), request.sid)
     return {"locked": True}
 
 
 @socket_event("unlock", CARE_ROLES)
 def on_unlock(data: dict[str, Any]) -> dict[str, Any]:
     """The draft was abandoned: release the lock."""
-    thread_id = _thread_id(data)
-    if presence.store().unlock(thread_id, current_user.id):
-        broadcast_presence(thread_id)
+    services.release_lock(_thread_id(data), current_user.id)
     return {}
 
 

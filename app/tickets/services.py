@@ -112,3 +112,51 @@ def escalate_due() -> int:
                                      "segment": ticket.segment}, INBOX_ROOM)
     db.session.commit()
     return len(due)
+
+
+TICKET_STATUSES = (TicketStatus.OPEN.value, TicketStatus.PENDING.value,
+                   TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value)
+
+
+def change_ticket_status(actor: User, ticket: Ticket, status: str) -> bool:
+    """Set a ticket's status; reopening restarts its escalation clock."""
+    if status not in TICKET_STATUSES:
+        raise TicketError("bad_status")
+    if ticket.status == status:
+        return False
+    old = ticket.status
+    ticket.status = status
+    now = utcnow()
+    if status in (TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value):
+        ticket.resolved_at = ticket.resolved_at or now
+    else:
+        ticket.resolved_at = None
+        cfg = current_app.config
+        ticket.escalate_at = escalation_due(
+            now, ticket.segment, private_days=cfg["ESCALATE_PRIVATE_DAYS"],
+            professional_days=cfg["ESCALATE_PROFESSIONAL_DAYS"])
+    record(actor, "ticket_status_changed", "ticket", ticket.id, from_status=old,
+           to_status=status, tracking_number=ticket.tracking_number)
+    db.session.flush()
+    publish("ticket.updated", {"id": ticket.id, "status": ticket.status,
+                               "tracking_number": ticket.tracking_number}, INBOX_ROOM)
+    db.session.commit()
+    return True
+
+
+def attach(actor: User, thread: Thread, ticket_id: int) -> Ticket:
+    """Gather the thread under one of its customer's tickets (the same customer coming back)."""
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None or ticket.id not in {t.id for t in author_tickets(thread.author_id)}:
+        raise TicketError("not_this_author")
+    link_existing(actor, thread, ticket)
+    return ticket
+
+
+def author_tickets(author_id: int, limit: int = 20) -> list[Ticket]:
+    """Tickets gathering threads of this author, newest first."""
+    ids = db.select(Thread.ticket_id).where(Thread.author_id == author_id,
+                                         Thread.ticket_id.is_not(None))
+    return list(db.session.scalars(
+        db.select(Ticket).where(Ticket.id.in_(ids))
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)))

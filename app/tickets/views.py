@@ -10,16 +10,16 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.inbox import services as inbox_services
-from app.inbox.forms import (
+from app.inbox.views import render_thread
+from app.models import Thread, Ticket, TicketStatus
+from app.security import CARE_ROLES, roles
+from app.tickets import bp, services
+from app.tickets.forms import (
     CreateTicketForm,
     ExternalTicketForm,
     LinkTicketForm,
     TicketStatusForm,
 )
-from app.models import Thread, Ticket, TicketStatus
-from app.security import CARE_ROLES, roles
-from app.tickets import bp, services
 
 LIST_FILTERS = ("active", "all", *[s.value for s in TicketStatus])
 LIST_LIMIT = 200
@@ -55,12 +55,10 @@ def _back(thread_id: int) -> Any:
 
 
 def _render_thread_error(item: Thread, **forms: Any) -> Any:
-    # The thread page is the inbox's; our partial reads the failed form from ``g``.
-    from app.inbox.views import _render_thread
-
+    # The thread page is the inbox's; our panel reads the failed form from ``g``.
     for name, form in forms.items():
         setattr(g, name, form)
-    return _render_thread(item, status=400)
+    return render_thread(item, status=400)
 
 
 @bp.route("")
@@ -105,7 +103,7 @@ def show(ticket_id: int) -> Any:
         .options(joinedload(Thread.author), joinedload(Thread.channel))
         .order_by(Thread.created_at, Thread.id)))
     form = TicketStatusForm(formdata=None)
-    form.status.choices = [(s, ticket_status_label(s)) for s in inbox_services.TICKET_STATUSES]
+    form.status.choices = [(s, ticket_status_label(s)) for s in services.TICKET_STATUSES]
     form.status.data = ticket.status
     return render_template("tickets/show.html", ticket=ticket, threads=threads, form=form,
                            external=services.external_url(ticket))
@@ -120,9 +118,26 @@ def ticket_status_label(status: str) -> str:
     }.get(status, status)
 
 
+def ticket_panel(thread: Thread) -> dict[str, Any]:
+    """The ticket of a thread, or the forms to create / link / attach one."""
+    ticket = db.session.get(Ticket, thread.ticket_id) if thread.ticket_id else None
+    author_tickets = services.author_tickets(thread.author_id)
+    attach_form = getattr(g, "attach_form", None) or LinkTicketForm(formdata=None, prefix="attach")
+    attach_form.ticket_id.choices = [
+        (str(t.id), t.tracking_number or t.external_ref or f"#{t.id}") for t in author_tickets]
+    return {
+        "ticket": ticket, "url": services.external_url(ticket) if ticket else None,
+        "reference": (ticket.tracking_number or ticket.external_ref) if ticket else None,
+        "create_form": CreateTicketForm(formdata=None, prefix="ticket"),
+        "external_form": getattr(g, "external_form", None)
+        or ExternalTicketForm(formdata=None, prefix="external"),
+        "attach_form": attach_form, "author_tickets": author_tickets,
+    }
+
+
 @bp.app_context_processor
 def _ticket_globals() -> dict[str, Any]:
-    return {"ticket_status_label": ticket_status_label,
+    return {"ticket_status_label": ticket_status_label, "ticket_panel": ticket_panel,
             "ticket_external_url": services.external_url}
 
 
@@ -135,10 +150,10 @@ def set_status(ticket_id: int) -> Any:
     if not form.validate_on_submit():
         abort(400)
     try:
-        changed = inbox_services.change_ticket_status(current_user._get_current_object(),
-                                                      ticket, form.status.data or "")
-    except inbox_services.ActionError as exc:
-        flash(ticket_errors().get(exc.code, _("The change was refused.")), "error")
+        changed = services.change_ticket_status(current_user._get_current_object(),
+                                                ticket, form.status.data or "")
+    except services.TicketError as exc:
+        flash(ticket_errors().get(str(exc), _("The change was refused.")), "error")
         return redirect(url_for("tickets.show", ticket_id=ticket_id)), 303
     if changed:
         flash(_("Ticket status changed."), "success")
@@ -173,7 +188,6 @@ def link_external(thread_id: int) -> Any:
         ticket = services.link_external(current_user._get_current_object(), item,
                                         form.reference.data or "")
     except services.TicketError as exc:
-        db.session.rollback()
         form.reference.errors = [ticket_errors().get(str(exc), str(exc))]
         return _render_thread_error(_thread(thread_id), external_form=form)
     flash(_("Linked to %(ref)s.", ref=ticket.external_ref), "success")
@@ -190,14 +204,12 @@ def attach(thread_id: int) -> Any:
     if not form.validate_on_submit() or not raw.isdigit() or len(raw) > 9:
         form.ticket_id.errors = [_("Choose one of this customer's tickets.")]
         return _render_thread_error(item, attach_form=form)
-    allowed = {t.id for t in inbox_services.tickets_of_author(item.author_id)}
-    ticket = db.session.get(Ticket, int(raw))
-    if ticket is None or ticket.id not in allowed:
-        form.ticket_id.errors = [ticket_errors()["not_this_author"]]
-        return _render_thread_error(item, attach_form=form)
     try:
-        services.link_existing(current_user._get_current_object(), item, ticket)
+        ticket = services.attach(current_user._get_current_object(), item, int(raw))
     except services.TicketError as exc:
+        if str(exc) == "not_this_author":
+            form.ticket_id.errors = [ticket_errors()["not_this_author"]]
+            return _render_thread_error(item, attach_form=form)
         flash(ticket_errors().get(str(exc), _("The thread was not attached.")), "error")
         return _back(thread_id)
     flash(_("Thread attached to %(ref)s.",

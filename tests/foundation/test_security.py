@@ -44,7 +44,7 @@ EXPECTED: dict[str, set[str] | str] = {
     "inbox.assign": {SUPERVISOR, ADMIN},
     "inbox.set_status": CARE,
     "inbox.close_abusive": CARE,
-    "inbox.move_to_private": CARE,
+    "private.move": CARE,
     "inbox.bulk": CARE,
     "inbox.canned_search": CARE,
     "inbox.save_view": CARE,

@@ -167,7 +167,7 @@ def test_lock_presence_takeover_and_disconnect(
     assert taken and taken[0]["previous"]["user_id"] == marie.id
     assert taken[0]["by"]["name"] == "Tom"
     actions = db.session.scalars(db.select(db.text("action FROM audit_events"))).all()
-    assert "take_over" in actions
+    assert "taken_over" in actions
     m.get_received()
     t.disconnect()
     assert _events(m, "presence")[-1]["lock"] is None  # the lock went with Tom's browser
