@@ -35,8 +35,10 @@ scheduler: $(VENV)/.runtime
 test: $(VENV)/.dev translations
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# Ruff, then mypy --strict on app/, connectors/ and tone/ (configured in pyproject.toml).
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench

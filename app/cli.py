@@ -40,7 +40,9 @@ def init_app(app: Flask) -> None:
         from app.triage import prepare_process
 
         prepare_process()
-        runner = SchedulerRunner(current_app._get_current_object())
+        # The proxied app itself, for the scheduler's threads (Flask's documented way; the
+        # proxy's method is not in Flask's type hints).
+        runner = SchedulerRunner(current_app._get_current_object())  # type: ignore[attr-defined]
         signal.signal(signal.SIGTERM, lambda *_: runner.stop())
         click.echo("Jobs: channels.sync, poll:<channel id>, "
                    + ", ".join(spec.id for spec in JOBS))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Flask
 from flask_babel import format_datetime, format_decimal, format_timedelta, get_locale
@@ -106,14 +107,14 @@ def sla_info(thread: Thread) -> dict[str, str] | None:
     return {"state": state, "label": label, "title": title}
 
 
-def highlight_pii(text: str, spans: list[dict[str, object]] | None) -> Markup:
+def highlight_pii(text: str, spans: list[dict[str, Any]] | None) -> Markup:
     """Escape the text and wrap personal-data spans in <mark>, so agents see them at once."""
     if not spans:
         return Markup.escape(text)
     parts: list[str] = []
     position = 0
-    for span in sorted(spans, key=lambda s: int(s.get("start", 0))):  # type: ignore[arg-type]
-        start, end = int(span.get("start", 0)), int(span.get("end", 0))  # type: ignore[arg-type]
+    for span in sorted(spans, key=lambda s: int(s.get("start", 0))):
+        start, end = int(span.get("start", 0)), int(span.get("end", 0))
         if start < position or end > len(text) or start >= end:
             continue
         parts.append(str(Markup.escape(text[position:start])))
@@ -130,10 +131,10 @@ def _live_seq() -> int:
     return last_seq()
 
 
-def _sort_key(thread: object, sort: str) -> str:
+def _sort_key(thread: Thread, sort: str) -> str:
     from app.inbox.queries import sort_key
 
-    return sort_key(thread, sort)  # type: ignore[arg-type]
+    return sort_key(thread, sort)
 
 
 def _header_channels() -> list[object]:

@@ -34,6 +34,8 @@ def roles(*allowed: str | Role | Iterable[str]) -> Callable[[F], F]:
         raise ValueError(f"unknown roles {sorted(unknown)}")
 
     def decorate(view: F) -> F:
+        # Read back by the before-request check and the roles matrix test; a function's
+        # attributes are not in its type.
         view._allowed_roles = frozenset(names)  # type: ignore[attr-defined]
         return view
 
@@ -42,7 +44,7 @@ def roles(*allowed: str | Role | Iterable[str]) -> Callable[[F], F]:
 
 def public(view: F) -> F:
     """Mark a view as reachable without logging in (the log-in page itself)."""
-    view._public = True  # type: ignore[attr-defined]
+    view._public = True  # type: ignore[attr-defined]  # as _allowed_roles above
     return view
 
 

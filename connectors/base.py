@@ -42,7 +42,7 @@ def backoff_seconds(attempt: int) -> float:
     """Return the delay before retry number ``attempt`` (0 for the first failure)."""
     attempt = max(0, int(attempt))
     # Cap the exponent too, so a corrupted huge counter cannot overflow.
-    return min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * (2 ** min(attempt, 20)))
+    return min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * float(2 ** min(attempt, 20)))
 
 
 def backoff_attempt(cursor: dict[str, Any] | None) -> int:
@@ -270,3 +270,9 @@ def parse_time(value: Any) -> datetime:
 def normalise_text(text: str) -> str:
     """Collapse whitespace so a read-back text compares equal to the text sent."""
     return " ".join((text or "").split())
+
+
+def as_object(value: object) -> dict[str, Any]:
+    """``value`` when a platform sent a JSON object there, else an empty one (what every
+    reading of an optional nested object needs)."""
+    return value if isinstance(value, dict) else {}

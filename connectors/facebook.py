@@ -24,6 +24,7 @@ comments.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -46,6 +47,7 @@ from connectors.base import (
     RateLimited,
     SendResult,
     SkippedItem,
+    as_object,
     backoff_attempt,
     backoff_cursor,
     backoff_seconds,
@@ -117,14 +119,14 @@ class ConfigurableGraphAPI(facebook.GraphAPI):
         self.version = normalise_version(version)
         self.base_url = base_url.rstrip("/") + "/"
 
-    def request(  # noqa: ANN201 - mirrors the library's untyped signature
+    def request(  # mirrors the library's untyped signature
         self,
         path: str,
         args: dict[str, Any] | None = None,
         post_args: dict[str, Any] | None = None,
         files: dict[str, Any] | None = None,
         method: str | None = None,
-    ):
+    ) -> Any:
         """Call ``path`` on the configured Graph host; raise GraphAPIError on error bodies."""
         args = dict(args or {})
         if post_args is not None:
@@ -151,15 +153,15 @@ class ConfigurableGraphAPI(facebook.GraphAPI):
                                 "type": "PayloadError", "code": None}}
         if isinstance(result, dict) and result.get("error"):
             error = facebook.GraphAPIError(result)
-            error.http_status = response.status_code  # type: ignore[attr-defined]
-            error.headers = dict(response.headers)  # type: ignore[attr-defined]
+            error.http_status = response.status_code
+            error.headers = dict(response.headers)
             raise error
         if response.status_code >= 400:
             error = facebook.GraphAPIError(
                 {"error": {"message": f"HTTP {response.status_code}", "code": None}}
             )
-            error.http_status = response.status_code  # type: ignore[attr-defined]
-            error.headers = dict(response.headers)  # type: ignore[attr-defined]
+            error.http_status = response.status_code
+            error.headers = dict(response.headers)
             raise error
         return result
 
@@ -399,8 +401,8 @@ class FacebookConnector:
                 if parsed.author.platform_id == self.page_id:
                     continue  # the Page's own replies are not inbound
                 items.append(parsed)
-            paging = body.get("paging") if isinstance(body.get("paging"), dict) else {}
-            cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
+            paging = as_object(body.get("paging"))
+            cursors = as_object(paging.get("cursors"))
             if paging.get("next") and cursors.get("after"):
                 next_after = str(cursors["after"])
 
@@ -473,8 +475,8 @@ class FacebookConnector:
                 items.append(parsed)
         # Oldest first reads more naturally in a thread.
         items.sort(key=lambda i: i.created_at)
-        paging = body.get("paging") if isinstance(body.get("paging"), dict) else {}
-        cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
+        paging = as_object(body.get("paging"))
+        cursors = as_object(paging.get("cursors"))
         if paging.get("next") and cursors.get("after") and not reached_watermark:
             new_cursor = {"since": since, "cycle_start": cycle_start,
                           "after": str(cursors["after"]), "seen": seen}
@@ -494,9 +496,9 @@ class FacebookConnector:
         if not isinstance(nested, dict):
             return []
         messages = list(nested.get("data") or [])
-        paging = nested.get("paging") if isinstance(nested.get("paging"), dict) else {}
+        paging = as_object(nested.get("paging"))
         for _ in range(MAX_MESSAGE_PAGES):
-            cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
+            cursors = as_object(paging.get("cursors"))
             if not (paging.get("next") and cursors.get("after")) or not messages:
                 break
             oldest = messages[-1]
@@ -507,11 +509,12 @@ class FacebookConnector:
             if since is not None and oldest_ts < since:
                 break
             conv_id, token = str(conversation["id"]), cursors["after"]
-            page = self._call(lambda c=conv_id, t=token: self.graph.get_connections(
-                c, "messages", fields=MESSAGE_FIELDS, limit=MESSAGES_PER_CONVERSATION, after=t),
+            page = self._call(functools.partial(
+                self.graph.get_connections, conv_id, "messages", fields=MESSAGE_FIELDS,
+                limit=MESSAGES_PER_CONVERSATION, after=token),
                 attempt=attempt, cursor=cursor)
             messages.extend(page.get("data") or [])
-            paging = page.get("paging") if isinstance(page.get("paging"), dict) else {}
+            paging = as_object(page.get("paging"))
         return messages
 
     # -- sending -------------------------------------------------------
@@ -611,7 +614,7 @@ class FacebookConnector:
     def _match(self, item: Any, wanted: str, start: datetime) -> tuple[str, datetime] | None:
         if not isinstance(item, dict) or not item.get("id"):
             return None
-        sender = item.get("from") if isinstance(item.get("from"), dict) else {}
+        sender = as_object(item.get("from"))
         if str(sender.get("id")) != self.page_id:
             return None
         if normalise_text(item.get("message", "")) != wanted:

@@ -70,4 +70,5 @@ def get_connector(network: str, settings: ChannelSettings) -> Connector:
     reason = _load(network)
     if reason is not None:
         raise ConnectorDisabled(reason)
-    return _REGISTRY[network](settings)
+    connector: Connector = _REGISTRY[network](settings)
+    return connector

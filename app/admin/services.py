@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import select
+
 from app.audit import record
 from app.auth.passwords import hash_password
 from app.extensions import db
@@ -16,7 +20,7 @@ class AdminError(ValueError):
 def create_user(actor: User, *, name: str, email: str, role: str, password: str) -> User:
     """Create a user; refuses a duplicate e-mail."""
     email = email.strip().lower()
-    if db.session.scalar(db.select(User.id).filter_by(email=email)) is not None:
+    if db.session.scalar(select(User.id).filter_by(email=email)) is not None:
         raise AdminError("email_taken")
     user = User(name=name.strip(), email=email, role=Role(role).value,
                 password_hash=hash_password(password))
@@ -31,7 +35,7 @@ def update_user(actor: User, user: User, *, role: str, active: bool) -> None:
     """Change role and activity; an admin cannot lock themselves out."""
     if user.id == actor.id and (role != Role.ADMIN or not active):
         raise AdminError("self_lockout")
-    changes = {}
+    changes: dict[str, list[Any]] = {}
     if user.role != role:
         changes["role"] = [user.role, role]
         user.role = Role(role).value
@@ -48,7 +52,7 @@ def update_user(actor: User, user: User, *, role: str, active: bool) -> None:
 
 def list_users() -> list[User]:
     """All users, by name."""
-    return list(db.session.scalars(db.select(User).order_by(User.name)))
+    return list(db.session.scalars(select(User).order_by(User.name)))
 
 
 def save_brand_settings(actor: User, brand: Brand, values: dict[str, object]) -> None:

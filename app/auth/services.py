@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from app.audit import record
 from app.auth.passwords import hash_password, verify_password
 from app.extensions import db
@@ -11,7 +13,7 @@ from app.models.user import new_session_token
 
 def authenticate(email: str, password: str) -> User | None:
     """Return the active user with these credentials, or None."""
-    user = db.session.scalar(db.select(User).filter_by(email=email.strip().lower()))
+    user = db.session.scalar(select(User).filter_by(email=email.strip().lower()))
     if not verify_password(user.password_hash if user else None, password):
         return None
     if user is None or not user.active:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, or_
+from sqlalchemy import case, or_, select
 
 from app.audit import record
 from app.extensions import db
@@ -70,7 +70,7 @@ def delete(actor: User, reply: CannedReply) -> None:
 
 def list_all() -> list[CannedReply]:
     """Every canned reply, by language then title (admin page)."""
-    return list(db.session.scalars(db.select(CannedReply)
+    return list(db.session.scalars(select(CannedReply)
                                    .order_by(CannedReply.language, CannedReply.title)))
 
 
@@ -112,7 +112,7 @@ def search(thread: Thread, agent: User, query: str = "",
            limit: int = SEARCH_LIMIT) -> list[FilledReply]:
     """Replies of the thread's brand (or every brand) matching ``query`` in title or body,
     case- and accent-insensitive, the thread's language first; placeholders filled."""
-    stmt = db.select(CannedReply).where(or_(CannedReply.brand_id.is_(None),
+    stmt = select(CannedReply).where(or_(CannedReply.brand_id.is_(None),
                                             CannedReply.brand_id == thread.channel.brand_id))
     for word in fold(query)[:200].split():
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

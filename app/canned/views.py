@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from app.canned import bp, services
 from app.canned.forms import CannedDeleteForm, CannedReplyForm
@@ -26,7 +27,7 @@ def _form(reply: CannedReply | None = None) -> CannedReplyForm:
     form = CannedReplyForm(formdata=request.form if request.method == "POST" else None,
                            obj=reply if request.method != "POST" else None)
     form.brand_id.choices = [("", _("Every brand"))] + [
-        (str(b.id), b.name) for b in db.session.scalars(db.select(Brand).order_by(Brand.name))]
+        (str(b.id), b.name) for b in db.session.scalars(select(Brand).order_by(Brand.name))]
     if request.method != "POST" and reply is not None:
         form.brand_id.data = str(reply.brand_id) if reply.brand_id else ""
     return form
@@ -39,7 +40,7 @@ def _save(form: CannedReplyForm, reply: CannedReply | None) -> CannedReply | Non
     if raw_brand and not raw_brand.isdigit():
         form.brand_id.errors = [_("This brand does not exist.")]
         return None
-    values = {"language": form.language.data or "", "title": form.title.data or "",
+    values: dict[str, Any] = {"language": form.language.data or "", "title": form.title.data or "",
               "body": form.body.data or "", "brand_id": int(raw_brand) if raw_brand else None}
     actor = current_user._get_current_object()
     try:

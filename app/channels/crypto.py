@@ -31,7 +31,8 @@ def decrypt(token: bytes | None, keys: Sequence[str]) -> dict[str, str]:
     if not token:
         return {}
     try:
-        return json.loads(_fernet(keys).decrypt(token))
+        values: dict[str, str] = json.loads(_fernet(keys).decrypt(token))
+        return values
     except InvalidToken as exc:
         raise CredentialsError("credentials were encrypted with a key that is not configured") \
             from exc

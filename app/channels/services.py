@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import func, select
 
 from app.audit import record
 from app.channels import crypto
@@ -68,7 +69,7 @@ def connector_for(channel: Channel, **extra: Any) -> Connector:
 
 def default_brand() -> Brand:
     """The brand new channels belong to (one brand per installation for now)."""
-    brand = db.session.scalar(db.select(Brand).order_by(Brand.id).limit(1))
+    brand = db.session.scalar(select(Brand).order_by(Brand.id).limit(1))
     if brand is None:
         brand = Brand(name="Brand", slug="brand", settings={})
         db.session.add(brand)
@@ -85,7 +86,7 @@ def connect_channel(actor: User, *, network: str, name: str, account_id: str,
     creds = {k: v.strip() for k, v in credentials.items() if v and v.strip()}
     if not credentials_complete(network, creds):
         raise ChannelError("credentials_incomplete", "credentials")
-    exists = db.session.scalar(db.select(Channel.id).filter_by(network=network,
+    exists = db.session.scalar(select(Channel.id).filter_by(network=network,
                                                                account_id=account_id))
     if exists is not None:
         raise ChannelError("channel_exists", "account_id")
@@ -155,7 +156,7 @@ def test_connection(actor: User, channel: Channel) -> ConnectionTest:
 def rotate_keys() -> int:
     """Re-encrypt every channel's credentials with the newest key; returns the count."""
     count = 0
-    for channel in db.session.scalars(db.select(Channel)):
+    for channel in db.session.scalars(select(Channel)):
         if channel.credentials_encrypted:
             channel.credentials_encrypted = crypto.rotate(channel.credentials_encrypted, _keys())
             count += 1
@@ -182,10 +183,10 @@ def health(channels: list[Channel] | None = None) -> list[Health]:
     """Health of every channel: last successful poll, lag, rate limit, token, volume."""
     now = utcnow()
     rows = channels if channels is not None else list(
-        db.session.scalars(db.select(Channel).order_by(Channel.name)))
+        db.session.scalars(select(Channel).order_by(Channel.name)))
     since = now - timedelta(hours=1)
     counts = dict(db.session.execute(
-        db.select(Message.channel_id, db.func.count(Message.id))
+        select(Message.channel_id, func.count(Message.id))
         .where(Message.direction == Direction.INBOUND.value, Message.received_at >= since)
         .group_by(Message.channel_id)
     ).all())

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 
 from app.auth.passwords import hash_password
 from app.channels import crypto
@@ -80,7 +81,7 @@ def seed_demo(instance_path: Path, sandbox: SandboxStore | None = None,
     users: dict[str, User] = {}
     created_users = 0
     for key, spec in DEMO_USERS.items():
-        user = db.session.scalar(db.select(User).filter_by(email=spec["email"]))
+        user = db.session.scalar(select(User).filter_by(email=spec["email"]))
         if user is None:
             user = User(email=spec["email"], name=spec["name"], role=spec["role"],
                         signature=spec["signature"] or None, locale=spec["locale"],
@@ -89,7 +90,7 @@ def seed_demo(instance_path: Path, sandbox: SandboxStore | None = None,
             created_users += 1
         users[key] = user
 
-    brand = db.session.scalar(db.select(Brand).filter_by(slug=BRAND_SLUG))
+    brand = db.session.scalar(select(Brand).filter_by(slug=BRAND_SLUG))
     if brand is None:
         brand = Brand(name="Marketplace", slug=BRAND_SLUG, timezone="Europe/Paris",
                       settings={})
@@ -131,7 +132,7 @@ def _seed_conversation(index: int, conv: dict[str, Any], channel: Channel,
     start = now - timedelta(minutes=conv["minutes_ago"])
     author_id = stable_user_id(network, handle) if sandbox else f"demo-{handle}"
     # The segment is known before the first message, so triage and SLA clocks use it.
-    if db.session.scalar(db.select(Author.id).filter_by(network=network,
+    if db.session.scalar(select(Author.id).filter_by(network=network,
                                                         platform_id=author_id)) is None:
         db.session.add(Author(network=network, platform_id=author_id, handle=handle,
                               display_name=name, followers=followers or None,
@@ -166,7 +167,7 @@ def _seed_conversation(index: int, conv: dict[str, Any], channel: Channel,
                 text=text, created_at=at, url=None, private=False, raw={})
             root_id = root_id or post_id
             last_id = post_id
-            report = store_page(channel, PollResult(items=[post], cursor=channel.poll_cursor,
+            report = store_page(channel, PollResult(items=[post], cursor=channel.poll_cursor or {},
                                                     skipped=[], more=False), private=False)
             thread = db.session.get(Thread, report.thread_ids[0]) if report.thread_ids \
                 else thread
@@ -194,7 +195,7 @@ def _seed_conversation(index: int, conv: dict[str, Any], channel: Channel,
 
 def _seed_canned(brand: Brand) -> None:
     """Add the demo's canned replies that are not there yet (matched on language and title)."""
-    rows = db.session.execute(db.select(CannedReply.language, CannedReply.title)
+    rows = db.session.execute(select(CannedReply.language, CannedReply.title)
                               .where(CannedReply.brand_id == brand.id))
     existing = {(language, title) for language, title in rows}
     for language, title, body in CANNED:
@@ -209,7 +210,7 @@ def _seed_canned(brand: Brand) -> None:
 def _channel(brand: Brand, network: str, name: str, account_id: str, handle: str,
              base_url: str | None, credentials: dict[str, str] | None) -> Channel:
     channel = db.session.scalar(
-        db.select(Channel).filter_by(network=network, account_id=account_id)
+        select(Channel).filter_by(network=network, account_id=account_id)
     )
     if channel is None:
         channel = Channel(brand=brand, network=network, name=name, account_id=account_id,

@@ -27,6 +27,7 @@ from app.outbox.services import new_idempotency_key
 from app.private import services as private
 from app.private.forms import MoveToPrivateForm
 from app.security import CARE_ROLES, roles
+from tone.types import CATEGORIES, URGENCY_FLAGS
 
 ASSIGN_ROLES = ("supervisor", "admin")
 
@@ -73,7 +74,7 @@ def _back(thread_id: int) -> Any:
 
 
 def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()
 
 
 def _run(thread_id: int, form: Any, action: Any, done: str) -> Any:
@@ -306,7 +307,7 @@ def inbox_extras(filters: queries.InboxFilters) -> dict[str, Any]:
         "view_form": view_form, "delete_form": DeleteForm(formdata=None),
         "counts": {k: queries.format_count(v) for k, v in counts.items()},
         "users": users, "assign_allowed": current_user.role in ASSIGN_ROLES,
-        "categories": queries.CATEGORIES, "urgencies": queries.URGENCY_FLAGS,
+        "categories": CATEGORIES, "urgencies": URGENCY_FLAGS,
         "languages": queries.LANGUAGE_FILTERS, "sentiments": queries.SENTIMENT_FILTERS,
     }
 

@@ -104,7 +104,7 @@ class InboxFilters:
                    urgency=urgency, language=language, sentiment=sentiment,
                    assignee=assignee, sla=sla, me=me, errors=tuple(errors))
 
-    def to_args(self, **override: Any) -> dict[str, str]:
+    def to_args(self, **override: Any) -> dict[str, Any]:
         """The non-default filters as query arguments (for links and saved views)."""
         values = {
             "status": self.status if self.status != "active" else "",
@@ -163,7 +163,7 @@ def _urgency_text() -> Any:
     return cast(Thread.urgency, String)
 
 
-def _filtered(filters: InboxFilters) -> Select[tuple[Thread]]:
+def _filtered(filters: InboxFilters) -> Select[Thread]:
     stmt = select(Thread)
     if filters.status == "active":
         stmt = stmt.where(Thread.status.in_(OPEN_STATUSES))
@@ -208,7 +208,7 @@ def list_threads(
     stmt = _filtered(filters)
     if filters.sort == "sla":
         # Least time left first (ascending), the others newest or most urgent first.
-        order = (Thread.sla_due.asc(), Thread.id.asc())
+        order: tuple[Any, ...] = (Thread.sla_due.asc(), Thread.id.asc())
         if after:
             key, last_id = decode_cursor(after, filters.sort)
             stmt = stmt.where(or_(Thread.sla_due > key,

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
+from sqlalchemy import select
+
 from app.audit import record
 from app.extensions import db
 from app.models import (
@@ -115,7 +117,7 @@ def care_user(user_id: int | str | None) -> User | None:
     if user_id in (None, ""):
         return None
     try:
-        user = db.session.get(User, int(user_id))  # type: ignore[arg-type]
+        user = db.session.get(User, int(user_id))
     except (TypeError, ValueError):
         return None
     if user is None or not user.active or user.role not in CARE:
@@ -203,7 +205,7 @@ def bulk(actor: User, action: str, thread_ids: list[int],
     assignee = care_user(assignee_id) if action == "assign" else None
     if action == "assign" and assignee_id not in (None, "") and assignee is None:
         raise ActionError("bad_assignee", "assignee")
-    threads = list(db.session.scalars(db.select(Thread).where(Thread.id.in_(thread_ids))
+    threads = list(db.session.scalars(select(Thread).where(Thread.id.in_(thread_ids))
                                       .order_by(Thread.id)))
     if len(threads) != len(thread_ids):
         raise ActionError("unknown_threads")
@@ -246,7 +248,7 @@ def save_view(actor: User, name: str, query: str) -> SavedView:
     filters = InboxFilters.from_args(MultiDict(parse_qsl(query or "")), me=actor.id)
     if filters.errors:
         raise ActionError("bad_query", "name", ", ".join(filters.errors))
-    view = db.session.scalar(db.select(SavedView).filter_by(user_id=actor.id, name=name))
+    view = db.session.scalar(select(SavedView).filter_by(user_id=actor.id, name=name))
     if view is None:
         view = SavedView(user_id=actor.id, name=name)
         db.session.add(view)

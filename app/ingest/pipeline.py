@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
@@ -101,10 +101,11 @@ def origin_key(post: InboundPost) -> str:
     return f"x:{root}:{post.author.platform_id}"
 
 
-def _insert(model: type[DeclarativeBase]) -> Insert:
+def _insert(model: type[DeclarativeBase]) -> postgresql.Insert | sqlite.Insert:
     """The dialect's own INSERT into ``model``'s table (it knows ``on_conflict_do_nothing``)."""
     dialect = db.session.get_bind().dialect.name
     table = model.__table__
+    assert isinstance(table, Table)
     if dialect == "postgresql":
         return postgresql.insert(table)
     if dialect == "sqlite":
@@ -348,6 +349,7 @@ def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestRepor
         if message_id is None:
             continue  # another poller stored it first
         thread = threads[post.platform_id]
+        assert thread.id is not None  # stored or inserted above
         touched.setdefault(thread.id, (thread, []))[1].append(message_id)
         if thread.id not in created:  # a new thread was inserted with its final values
             _apply(thread, post, scored[post.platform_id])

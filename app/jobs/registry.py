@@ -17,6 +17,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
+from sqlalchemy import select
 
 from app.extensions import db
 
@@ -38,7 +39,7 @@ def _sync_channels(scheduler: Any, app: Flask) -> None:
     from app.models import Channel
 
     wanted = {c.id: c.poll_interval for c in db.session.scalars(
-        db.select(Channel).where(Channel.enabled.is_(True)))}
+        select(Channel).where(Channel.enabled.is_(True)))}
     present = {job.id: job for job in scheduler.get_jobs() if job.id.startswith("poll:")}
     for job_id, job in present.items():
         channel_id = int(job_id.split(":", 1)[1])

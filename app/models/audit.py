@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Base
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import User
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Base):
     """One recorded action; ``actor_id`` is empty for actions of the system (jobs)."""
 
     __tablename__ = "audit_events"

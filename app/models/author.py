@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Base
 from app.models.types import UTCDateTime, utcnow
 
 
@@ -19,7 +19,7 @@ class Segment(StrEnum):
     PRIVATE = "private"
 
 
-class Author(db.Model):
+class Author(Base):
     """A customer account on one network, identified by the platform's own id."""
 
     __tablename__ = "authors"

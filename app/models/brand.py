@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Base
 from app.models.types import UTCDateTime, utcnow
 
 
@@ -24,7 +24,7 @@ class ChannelStatus(StrEnum):
     DISABLED = "disabled"
 
 
-class Brand(db.Model):
+class Brand(Base):
     """A brand whose public traffic the care team works."""
 
     __tablename__ = "brands"
@@ -40,7 +40,7 @@ class Brand(db.Model):
     channels: Mapped[list[Channel]] = relationship(back_populates="brand")
 
 
-class Channel(db.Model):
+class Channel(Base):
     """One connected social account: an X account or a Facebook page."""
 
     __tablename__ = "channels"

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Base
 from app.models.types import UTCDateTime, utcnow
 
 LANGUAGES = ("fr", "en")
@@ -21,7 +21,7 @@ def fold(text: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
-class CannedReply(db.Model):
+class CannedReply(Base):
     """A reply an agent can insert; ``brand_id`` empty means every brand."""
 
     __tablename__ = "canned_replies"

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Base
 from app.models.types import UTCDateTime, utcnow
 
 
-class RealtimeEvent(db.Model):
+class RealtimeEvent(Base):
     """One event published to browsers; its id is the sequence number clients resume from."""
 
     __tablename__ = "realtime_events"

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Base
 from app.models.author import Author
 from app.models.brand import Channel
 from app.models.types import UTCDateTime, utcnow
@@ -65,7 +65,7 @@ class SendState(StrEnum):
     FAILED = "failed"
 
 
-class Thread(db.Model):
+class Thread(Base):
     """One conversation with a customer on one channel."""
 
     __tablename__ = "threads"
@@ -121,7 +121,7 @@ class Thread(db.Model):
     )
 
 
-class Message(db.Model):
+class Message(Base):
     """A message in a thread: an inbound mention, comment or DM, or an agent's reply."""
 
     __tablename__ = "messages"

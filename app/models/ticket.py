@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Base
 from app.models.types import UTCDateTime, utcnow
 
 
@@ -22,7 +22,7 @@ class TicketStatus(StrEnum):
     CLOSED = "closed"
 
 
-class Ticket(db.Model):
+class Ticket(Base):
     """A case that may gather several threads of the same customer."""
 
     __tablename__ = "tickets"

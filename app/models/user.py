@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Base
 from app.models.types import UTCDateTime, utcnow
 
 
@@ -27,7 +27,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class User(db.Model):
+class User(Base):
     """A person who logs in: community manager, supervisor, brand team member or admin."""
 
     __tablename__ = "users"

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Base
 from app.models.types import UTCDateTime, utcnow
 
 
-class SavedView(db.Model):
+class SavedView(Base):
     """A named query string of the inbox, private to its user."""
 
     __tablename__ = "saved_views"

@@ -13,8 +13,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, select, update
 
 from app.audit import record
 from app.channels.services import connector_for
@@ -61,7 +62,7 @@ def new_idempotency_key() -> str:
 
 
 def _reply_target(thread: Thread) -> Message | None:
-    stmt = (db.select(Message)
+    stmt = (select(Message)
             .where(Message.thread_id == thread.id,
                    Message.direction == Direction.INBOUND.value,
                    Message.platform_id.is_not(None))
@@ -103,7 +104,7 @@ def stage_reply(actor: User, thread: Thread, body: str, *, idempotency_key: str,
                 private: bool = False, expected_version: int | None = None) -> Message:
     """Add a pending reply to the session (flushed, not committed): ``queue_reply`` without
     its commit, for a use case that stores more in the same transaction."""
-    existing = db.session.scalar(db.select(Message).filter_by(idempotency_key=idempotency_key))
+    existing = db.session.scalar(select(Message).filter_by(idempotency_key=idempotency_key))
     if existing is not None:
         return existing  # the same form submitted twice: one reply
     if not idempotency_key or len(idempotency_key) > 64:
@@ -146,11 +147,12 @@ def _claim(message: Message) -> bool:
     # Exactly one worker wins: the UPDATE matches only a pending row. The row is "unknown"
     # from here until the platform answers, so a crash mid-send is settled by reading the
     # platform back, never by sending again.
-    result = db.session.execute(
+    # An UPDATE's result is a CursorResult (rowcount), which Session.execute's hints omit.
+    result = cast(CursorResult[Any], db.session.execute(
         update(Message)
         .where(Message.id == message.id, Message.send_state == SendState.PENDING.value)
         .values(send_state=SendState.UNKNOWN.value, send_attempts=Message.send_attempts + 1)
-    )
+    ))
     db.session.commit()
     return result.rowcount == 1
 
@@ -280,10 +282,10 @@ def retry(actor: User, message: Message) -> Message:
         message = reconcile(message)
     if message.send_state != SendState.FAILED.value:
         return message
-    moved = db.session.execute(
+    moved = cast(CursorResult[Any], db.session.execute(
         update(Message).where(Message.id == message.id,
                               Message.send_state == SendState.FAILED.value)
-        .values(send_state=SendState.PENDING.value, send_error=None))
+        .values(send_state=SendState.PENDING.value, send_error=None)))
     record(actor, "reply_retried", "thread", message.thread_id, message_id=message.id)
     db.session.commit()
     if moved.rowcount != 1:
@@ -295,7 +297,7 @@ def retry(actor: User, message: Message) -> Message:
 def reconcile_unknown(older_than: timedelta = RECONCILE_AFTER) -> int:
     """Job: settle every reply left unknown for a while; returns how many were looked at."""
     cutoff = utcnow() - older_than
-    ids = list(db.session.scalars(db.select(Message.id).where(
+    ids = list(db.session.scalars(select(Message.id).where(
         Message.send_state == SendState.UNKNOWN.value, Message.received_at <= cutoff)))
     for message_id in ids:
         message = db.session.get(Message, message_id)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 
 from app.audit import record
 from app.channels import services as channel_services
@@ -101,7 +102,7 @@ def _window_length(thread: Thread) -> timedelta | None:
 
 def _latest_comment(thread: Thread) -> Message | None:
     return db.session.scalar(
-        db.select(Message).where(Message.thread_id == thread.id,
+        select(Message).where(Message.thread_id == thread.id,
                                  Message.direction == Direction.INBOUND.value,
                                  Message.visibility == Visibility.PUBLIC.value,
                                  Message.platform_id.is_not(None))
@@ -116,7 +117,7 @@ def private_window(thread: Thread) -> PrivateWindow:
     if comment is None:
         return PrivateWindow(False, reason="no_comment")
     used = db.session.scalar(
-        db.select(Message.id).where(
+        select(Message.id).where(
             Message.thread_id == thread.id, Message.direction == Direction.OUTBOUND.value,
             Message.visibility == Visibility.PRIVATE.value,
             Message.parent_platform_id == comment.platform_id,
@@ -158,9 +159,9 @@ def move_to_private(actor: User, thread: Thread, body: str | None, *, idempotenc
                     expected_version: int | None = None) -> PrivateMove:
     """Post a public acknowledgement and send the private message (or the fallback)."""
     ack_key, private_key = f"{idempotency_key}:a", f"{idempotency_key}:p"
-    done = db.session.scalar(db.select(Message).filter_by(idempotency_key=ack_key))
+    done = db.session.scalar(select(Message).filter_by(idempotency_key=ack_key))
     if done is not None:  # the same form submitted twice
-        sent = db.session.scalar(db.select(Message).filter_by(idempotency_key=private_key))
+        sent = db.session.scalar(select(Message).filter_by(idempotency_key=private_key))
         fell_back = sent is None or sent.send_state == SendState.FAILED.value
         return PrivateMove(None if fell_back else sent, done, fell_back)
     if thread.status == ThreadStatus.CLOSED.value:

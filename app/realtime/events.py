@@ -48,11 +48,18 @@ def socket_event(name: str, allowed: Iterable[str]) -> Callable[[Handler], Handl
                 return {"ok": False, "error": "server_error"}
             return {"ok": True, **(result or {})}
 
+        # Read back by the roles matrix test, as for views (app.security.roles).
         wrapper._allowed_roles = allowed_roles  # type: ignore[attr-defined]
         socketio.on_event(name, wrapper)
         return wrapper
 
     return decorate
+
+
+def _sid() -> str:
+    # Flask-SocketIO's id of the connection, set on the request of each event (not in
+    # Flask's type hints).
+    return str(request.sid)  # type: ignore[attr-defined]
 
 
 def room_allowed(room: str, role: str) -> bool:
@@ -94,7 +101,7 @@ def on_join(data: dict[str, Any]) -> dict[str, Any]:
         if db.session.get(Thread, thread_id) is None:
             raise EventError("thread_not_found")
         join_room(room)
-        presence.store().add_viewer(thread_id, request.sid, current_user.id,
+        presence.store().add_viewer(thread_id, _sid(), current_user.id,
                                     current_user.name)
         answer["presence"] = broadcast_presence(thread_id)
     else:
@@ -118,7 +125,7 @@ def on_leave(data: dict[str, Any]) -> dict[str, Any]:
 
     thread_id = _int(data, "thread_id")
     leave_room(thread_room(thread_id))
-    presence.store().remove_viewer(thread_id, request.sid)
+    presence.store().remove_viewer(thread_id, _sid())
     broadcast_presence(thread_id)
     return {}
 
@@ -137,7 +144,7 @@ def on_lock(data: dict[str, Any]) -> dict[str, Any]:
     """Starting a reply takes the soft lock; refused while another agent holds it."""
     thread_id = _thread_id(data)
     taken, holder = presence.store().lock(thread_id, current_user.id, current_user.name,
-                                          request.sid)
+                                          _sid())
     if not taken:
         return {"locked": False, "holder": {"user_id": holder["user_id"],
                                             "name": holder["name"]} if holder else None}
@@ -148,7 +155,7 @@ def on_lock(data: dict[str, Any]) -> dict[str, Any]:
 @socket_event("takeover", CARE_ROLES)
 def on_takeover(data: dict[str, Any]) -> dict[str, Any]:
     """Take the lock from another agent, who is told at once."""
-    services.take_over(current_user._get_current_object(), _thread_id(data), request.sid)
+    services.take_over(current_user._get_current_object(), _thread_id(data), _sid())
     return {"locked": True}
 
 
@@ -163,7 +170,7 @@ def on_unlock(data: dict[str, Any]) -> dict[str, Any]:
 def on_disconnect(*_args: Any) -> None:
     """The browser went away: it no longer views or locks anything."""
     try:
-        for thread_id in presence.store().drop_sid(request.sid):
+        for thread_id in presence.store().drop_sid(_sid()):
             broadcast_presence(thread_id)
     except Exception:  # a presence failure must not break the disconnect
         log.exception("presence cleanup failed")

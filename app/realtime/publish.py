@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event as sa_event
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db, socketio
@@ -76,7 +77,7 @@ def _drop_rolled_back(session: Session) -> None:
 def events_since(seq: int, rooms: list[str], limit: int = 500) -> tuple[list[dict[str, Any]], bool]:
     """Logged events after ``seq`` in the given rooms; the flag says the gap was too long."""
     rows = list(db.session.scalars(
-        db.select(RealtimeEvent)
+        select(RealtimeEvent)
         .where(RealtimeEvent.id > seq, RealtimeEvent.room.in_(rooms))
         .order_by(RealtimeEvent.id)
         .limit(limit + 1)
@@ -87,4 +88,4 @@ def events_since(seq: int, rooms: list[str], limit: int = 500) -> tuple[list[dic
 
 def last_seq() -> int:
     """The newest sequence number, where a fresh page starts listening."""
-    return db.session.scalar(db.select(db.func.max(RealtimeEvent.id))) or 0
+    return db.session.scalar(select(func.max(RealtimeEvent.id))) or 0

@@ -19,6 +19,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask.json.provider import DefaultJSONProvider
+from flask.typing import ResponseReturnValue
 
 from app.sandbox.store import (
     FAULT_KINDS,
@@ -27,6 +29,7 @@ from app.sandbox.store import (
     x_dm_conversation,
 )
 from app.sandbox.traffic import TrafficGenerator
+from connectors.base import as_object
 
 X_MAX_LENGTH = 280
 _GRAPH_VERSION_RE = re.compile(r"^v\d+\.\d+$")
@@ -121,8 +124,9 @@ def create_sandbox_app(
 ) -> Flask:
     """Build the sandbox app storing its data in the SQLite file ``storage_path``."""
     app = Flask(__name__, template_folder="templates", static_folder=None)
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if isinstance(app.json, DefaultJSONProvider):  # Flask's own provider: its options
+        app.json.sort_keys = False
+        app.json.ensure_ascii = False
     brand = Brand(brand_x_user_id, brand_x_handle, brand_fb_page_id, brand_fb_page_name)
     store = SandboxStore(storage_path, brand)
     traffic = TrafficGenerator(store)
@@ -364,7 +368,7 @@ def create_sandbox_app(
         if len(text) > X_MAX_LENGTH:
             return x_problem(400, "Invalid Request", f"Tweet text is longer than "
                                                      f"{X_MAX_LENGTH} characters.")
-        reply = body.get("reply") if isinstance(body.get("reply"), dict) else {}
+        reply = as_object(body.get("reply"))
         in_reply_to = reply.get("in_reply_to_tweet_id")
         try:
             row = store.brand_tweet(text, str(in_reply_to) if in_reply_to else None)
@@ -475,6 +479,7 @@ def create_sandbox_app(
             data.append(render(page[0]))
         body: dict[str, Any] = {"data": data}
         if page:
+            assert after_row is not None
             paging: dict[str, Any] = {"cursors": {"before": _encode_cursor(page[0]["seq"]),
                                                   "after": _encode_cursor(after_row["seq"])}}
             if rest:
@@ -647,7 +652,7 @@ def create_sandbox_app(
     # -- control endpoints (tests, page) --------------------------------------------------
 
     def fault_from(values: dict[str, Any]) -> int:
-        params = values.get("params") if isinstance(values.get("params"), dict) else {}
+        params = as_object(values.get("params"))
         for key in ("reset_in", "delay"):
             if values.get(key) not in (None, ""):
                 params[key] = float(values[key])
@@ -658,15 +663,15 @@ def create_sandbox_app(
         )
 
     @app.route("/_faults", methods=["GET", "POST", "DELETE"])
-    def faults_api() -> Response:
+    def faults_api() -> ResponseReturnValue:
         if request.method == "DELETE":
             store.clear_faults()
             return jsonify({"faults": []})
         if request.method == "POST":
-            values = request.get_json(silent=True)
-            from_form = not isinstance(values, dict)
-            if from_form:
-                values = request.form.to_dict()
+            payload = request.get_json(silent=True)
+            from_form = not isinstance(payload, dict)
+            values: dict[str, Any] = payload if isinstance(payload, dict) \
+                else request.form.to_dict()
             try:
                 fault_from(values)
             except (ValueError, re.error) as exc:
@@ -680,7 +685,7 @@ def create_sandbox_app(
         return jsonify({"faults": store.faults(), "kinds": list(FAULT_KINDS)})
 
     @app.post("/_faults/clear")
-    def faults_clear_form() -> Response:
+    def faults_clear_form() -> ResponseReturnValue:
         store.clear_faults()
         return redirect(url_for("index") + "#faults")
 
@@ -731,12 +736,12 @@ def create_sandbox_app(
         return jsonify(store.query(sql, tuple(params)))
 
     @app.route("/_traffic", methods=["GET", "POST"])
-    def traffic_api() -> Response:
+    def traffic_api() -> ResponseReturnValue:
         if request.method == "POST":
-            values = request.get_json(silent=True)
-            from_form = not isinstance(values, dict)
-            if from_form:
-                values = request.form.to_dict()
+            payload = request.get_json(silent=True)
+            from_form = not isinstance(payload, dict)
+            values: dict[str, Any] = payload if isinstance(payload, dict) \
+                else request.form.to_dict()
             if values.get("action") == "stop":
                 traffic.stop()
             else:
@@ -752,8 +757,8 @@ def create_sandbox_app(
                         "errors": traffic.errors, "last_error": traffic.last_error})
 
     @app.post("/_ui/post")
-    def ui_post() -> Response:
-        values = request.form.to_dict()
+    def ui_post() -> ResponseReturnValue:
+        values: dict[str, Any] = request.form.to_dict()
         network, _, kind = values.get("action", "x:mention").partition(":")
         values.update(network=network, kind=kind)
         if kind == "reply":

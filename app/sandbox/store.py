@@ -270,8 +270,9 @@ class SandboxStore:
         user_id = stable_user_id(network, handle)
         brand = self.brand
         with self._write() as db:
-            common = {"author_id": user_id, "author_handle": handle if network == "x" else "",
-                      "author_name": name, "author_followers": followers, "text": text}
+            common: dict[str, Any] = {
+                "author_id": user_id, "author_handle": handle if network == "x" else "",
+                "author_name": name, "author_followers": followers, "text": text}
             if created_at is not None:
                 common["created_at"] = float(created_at)
             if network == "x" and kind in ("mention", "reply"):

@@ -129,7 +129,8 @@ class HttpSink:
 
     def post(self, event: dict[str, Any]) -> dict[str, Any]:
         """Publish one customer event over HTTP."""
-        return self._request("POST", "/_api/posts", event)
+        posted: dict[str, Any] = self._request("POST", "/_api/posts", event)
+        return posted
 
     def recent_tweets(self) -> list[str]:
         """Return the ids of recent tweets from the sandbox's JSON timeline."""

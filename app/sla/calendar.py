@@ -299,8 +299,8 @@ class BusinessCalendar:
         # Most starts fall on the local day of the previous one (a page of mentions spans
         # minutes): two comparisons instead of a time-zone conversion.
         first, last, line = self._last_day
-        if first <= moment < last:
-            return line  # type: ignore[no-any-return]
+        if first <= moment < last and line is not None:
+            return line
         day = moment.astimezone(self._tz).date()
         line = self._timelines.get(day)
         if line is None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import select
 
 from app.audit import record
 from app.extensions import db
@@ -21,7 +23,7 @@ class TicketError(ValueError):
     """A refused ticket action, with a code for the page."""
 
 
-def _escalate_at(segment: str) -> object:
+def _escalate_at(segment: str) -> datetime:
     cfg = current_app.config
     return escalation_due(utcnow(), segment, private_days=cfg["ESCALATE_PRIVATE_DAYS"],
                           professional_days=cfg["ESCALATE_PROFESSIONAL_DAYS"])
@@ -56,7 +58,7 @@ def link_external(actor: User, thread: Thread, reference: str) -> Ticket:
         raise TicketError("bad_reference")
     if thread.ticket_id is not None:
         raise TicketError("already_linked")
-    ticket = db.session.scalar(db.select(Ticket).filter_by(external_ref=reference))
+    ticket = db.session.scalar(select(Ticket).filter_by(external_ref=reference))
     if ticket is None:
         ticket = Ticket(brand_id=thread.channel.brand_id, segment=thread.author.segment,
                         created_by_id=actor.id, external_ref=reference,
@@ -100,7 +102,7 @@ def external_url(ticket: Ticket) -> str | None:
 def escalate_due() -> int:
     """Job: escalate tickets left unresolved past their escalation time; returns the count."""
     now = utcnow()
-    due = list(db.session.scalars(db.select(Ticket).where(
+    due = list(db.session.scalars(select(Ticket).where(
         Ticket.status.in_(OPEN_TICKET), Ticket.escalate_at.is_not(None),
         Ticket.escalate_at <= now)))
     for ticket in due:
@@ -155,8 +157,8 @@ def attach(actor: User, thread: Thread, ticket_id: int) -> Ticket:
 
 def author_tickets(author_id: int, limit: int = 20) -> list[Ticket]:
     """Tickets gathering threads of this author, newest first."""
-    ids = db.select(Thread.ticket_id).where(Thread.author_id == author_id,
+    ids = select(Thread.ticket_id).where(Thread.author_id == author_id,
                                          Thread.ticket_id.is_not(None))
     return list(db.session.scalars(
-        db.select(Ticket).where(Ticket.id.in_(ids))
+        select(Ticket).where(Ticket.id.in_(ids))
         .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)))

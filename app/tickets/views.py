@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -69,13 +70,13 @@ def index() -> Any:
     bad = status not in LIST_FILTERS
     if bad:
         status = "active"
-    stmt = db.select(Ticket)
+    stmt = select(Ticket)
     if status == "active":
         stmt = stmt.where(Ticket.status.in_(
             (TicketStatus.OPEN.value, TicketStatus.PENDING.value, TicketStatus.ESCALATED.value)))
     elif status != "all":
         stmt = stmt.where(Ticket.status == status)
-    escalated_first = db.case((Ticket.status == TicketStatus.ESCALATED.value, 0), else_=1)
+    escalated_first = case((Ticket.status == TicketStatus.ESCALATED.value, 0), else_=1)
     tickets = list(db.session.scalars(
         stmt.order_by(escalated_first, Ticket.escalate_at, Ticket.id.desc()).limit(LIST_LIMIT)))
     counts = _thread_counts([t.id for t in tickets])
@@ -88,9 +89,9 @@ def _thread_counts(ticket_ids: list[int]) -> dict[int, int]:
     if not ticket_ids:
         return {}
     rows = db.session.execute(
-        db.select(Thread.ticket_id, db.func.count()).where(Thread.ticket_id.in_(ticket_ids))
+        select(Thread.ticket_id, func.count()).where(Thread.ticket_id.in_(ticket_ids))
         .group_by(Thread.ticket_id))
-    return {tid: n for tid, n in rows}
+    return {tid: n for tid, n in rows if tid is not None}
 
 
 @bp.route("/<int:ticket_id>")
@@ -99,7 +100,7 @@ def show(ticket_id: int) -> Any:
     """One ticket: its threads, status, escalation; status change."""
     ticket = _ticket(ticket_id)
     threads = list(db.session.scalars(
-        db.select(Thread).where(Thread.ticket_id == ticket.id)
+        select(Thread).where(Thread.ticket_id == ticket.id)
         .options(joinedload(Thread.author), joinedload(Thread.channel))
         .order_by(Thread.created_at, Thread.id)))
     form = TicketStatusForm(formdata=None)
