@@ -144,8 +144,8 @@ def bulk() -> Any:
     if action == "assign" and current_user.role not in ASSIGN_ROLES:
         abort(403)
     try:
-        ids = services.parse_ids(request.form.getlist("thread_ids"))
-        report = services.bulk(_me(), action, ids, form.assignee.data or None)
+        report = services.bulk(_me(), action, request.form.getlist("thread_ids"),
+                               form.assignee.data or None)
     except services.ActionError as exc:
         flash(_message(exc), "error")
         return redirect(target)

@@ -195,9 +195,11 @@ def parse_ids(raw: list[str]) -> list[int]:
 
 
 @use_case
-def bulk(actor: User, action: str, thread_ids: list[int],
+def bulk(actor: User, action: str, raw_ids: list[str],
          assignee_id: str | None = None) -> BulkReport:
-    """Apply one action to several threads, in one transaction."""
+    """Apply one action to the ticked threads (``raw_ids`` as the form sent them), in one
+    transaction."""
+    thread_ids = parse_ids(raw_ids)
     if action not in BULK_ACTIONS:
         raise ActionError("bad_action", "action")
     if action == "assign" and actor.role not in ASSIGNERS:
