@@ -176,7 +176,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait(url: str, path: str = "/", timeout: float = 30) -> None:
+def _wait(url: str, path: str = "/", timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
