@@ -3,6 +3,7 @@ canned replies search and saved views. Registered on the inbox blueprint."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -326,6 +327,17 @@ def audit_labels() -> dict[str, str]:
     }
 
 
+# Public and private replies read differently in the history (lazy: request's language).
+_VISIBLE_REPLY_LABELS: dict[str, dict[str, Callable[[], str]]] = {
+    "reply_queued": {"public": lambda: _("public reply queued"),
+                     "private": lambda: _("private message queued")},
+    "reply_sent": {"public": lambda: _("public reply sent"),
+                   "private": lambda: _("private message sent")},
+    "reply_reconciled": {"public": lambda: _("public reply confirmed"),
+                         "private": lambda: _("private message confirmed")},
+}
+
+
 def audit_entries(thread: Thread) -> list[dict[str, Any]]:
     """The thread's audit trail, newest first, bounded, with readable labels."""
     from app.filters import label
@@ -336,6 +348,12 @@ def audit_entries(thread: Thread) -> list[dict[str, Any]]:
     for event in queries.thread_audit(thread):
         details = event.details or {}
         extra = ""
+        action_label = labels.get(event.action, event.action.replace("_", " "))
+        if event.action in _VISIBLE_REPLY_LABELS and details.get("visibility") in ("public",
+                                                                               "private"):
+            action_label = _VISIBLE_REPLY_LABELS[event.action][details["visibility"]]()
+        elif event.action == "claimed" and details.get("on_reply"):
+            action_label = _("took the thread by replying")
         if event.action in ("status_changed", "closed_abusive") and details.get("to_status"):
             extra = label("status", details["to_status"])
         elif event.action == "assigned":
@@ -347,7 +365,7 @@ def audit_entries(thread: Thread) -> list[dict[str, Any]]:
         if event.actor is not None:
             names[event.actor.id] = event.actor.name
         entries.append({"at": event.at, "action": event.action,
-                        "label": labels.get(event.action, event.action.replace("_", " ")),
+                        "label": action_label,
                         "who": event.actor.name if event.actor else _("System"),
                         "extra": extra})
     return entries

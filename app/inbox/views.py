@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -61,8 +61,36 @@ def _load_thread(thread_id: int) -> Thread:
     return item
 
 
+#: Drafts up to this length ride in the (cookie) session across the refusal's redirect;
+#: longer ones are restored by the page's script from the browser's own storage.
+DRAFT_IN_SESSION = 2000
+
+
+def _keep_refused(thread_id: int, form: ReplyForm, refusal: SendRefused) -> Any:
+    """After a refusal, back to the thread's own URL with the draft and the reason."""
+    detail = refusal.detail
+    if hasattr(detail, "pii"):  # a DraftCheck: what the page needs of it
+        detail = {"pii": detail.pii, "length": detail.length, "limit": detail.limit}
+    body = form.body.data or ""
+    session["refused_reply"] = {
+        "thread_id": thread_id, "code": refusal.code, "detail": detail,
+        "body": body if len(body) <= DRAFT_IN_SESSION else "",
+        "private": bool(form.private.data), "key": form.idempotency_key.data,
+        "version": form.version.data}
+    return redirect(url_for("inbox.thread", thread_id=thread_id), code=303)
+
+
 def _render_thread(item: Thread, form: ReplyForm | None = None, status: int = 200,
                    refusal: SendRefused | None = None) -> Any:
+    kept = session.get("refused_reply")
+    if form is None and kept and kept.get("thread_id") == item.id:
+        session.pop("refused_reply")
+        form = ReplyForm(formdata=None)
+        form.body.data = kept.get("body") or ""
+        form.private.data = bool(kept.get("private"))
+        form.idempotency_key.data = kept.get("key") or new_idempotency_key()
+        form.version.data = str(kept.get("version") or item.version)
+        refusal = SendRefused(str(kept.get("code")), kept.get("detail"))
     if form is None:
         form = ReplyForm(formdata=None)
         form.idempotency_key.data = new_idempotency_key()
@@ -89,7 +117,7 @@ def reply(thread_id: int) -> Any:
     holder = presence.store().holder(item.id)
     if holder and holder["user_id"] != current_user.id:
         # Two agents never answer the same thread by accident: take over first.
-        return _render_thread(item, form, 409, refusal=SendRefused("locked", holder))
+        return _keep_refused(thread_id, form, SendRefused("locked", holder))
     try:
         message = outbox.queue_reply(
             current_user._get_current_object(), item, form.body.data,
@@ -98,8 +126,7 @@ def reply(thread_id: int) -> Any:
     except SendRefused as exc:
         if exc.code == "stale":
             form.version.data = str(item.version)
-        return _render_thread(_load_thread(thread_id), form, 409 if exc.code == "stale" else 400,
-                              refusal=exc)
+        return _keep_refused(thread_id, form, exc)
     outbox.deliver(message)
     # The lock ends when the reply is sent.
     if presence.store().unlock(thread_id, current_user.id):
