@@ -110,6 +110,7 @@ class FilledReply:
     title: str
     language: str
     text: str
+    category: str | None = None
 
 
 def search(thread: Thread, agent: User, query: str = "",
@@ -136,5 +137,5 @@ def search(thread: Thread, agent: User, query: str = "",
                 (same_category, 3),
                 else_=4)
     stmt = stmt.order_by(rank, CannedReply.title, CannedReply.id).limit(limit)
-    return [FilledReply(r.id, r.title, r.language, fill(r.body, thread, agent))
+    return [FilledReply(r.id, r.title, r.language, fill(r.body, thread, agent), r.category)
             for r in db.session.scalars(stmt)]

@@ -211,7 +211,7 @@ def canned_search(thread_id: int) -> Any:
     query = (request.args.get("q") or "")[:200]
     results = canned.search(item, _me(), query)
     return {"results": [{"id": r.id, "title": r.title, "language": r.language,
-                         "text": r.text} for r in results]}
+                         "text": r.text, "category": r.category} for r in results]}
 
 
 @bp.route("/inbox/views", methods=["POST"])
