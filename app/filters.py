@@ -69,6 +69,15 @@ def author_name(author: object, network: str | None = None) -> str:
     return str(name or handle)
 
 
+def week_days() -> list[tuple[str, str]]:
+    """(key, localised day name) from Monday to Sunday, for week grids."""
+    from babel.dates import get_day_names
+
+    names = get_day_names("wide", locale=get_locale())
+    keys = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    return [(key, names[i].capitalize()) for i, key in enumerate(keys)]
+
+
 def init_app(app: Flask) -> None:
     """Register filters."""
     app.jinja_env.filters["ago"] = ago
@@ -81,6 +90,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["live_seq"] = _live_seq
     app.jinja_env.globals["header_channels"] = _header_channels
     app.jinja_env.globals["sort_key"] = _sort_key
+    app.jinja_env.globals["week_days"] = week_days
     app.jinja_env.filters["highlight_pii"] = highlight_pii
     init_labels(app)
 
