@@ -164,12 +164,18 @@ def sla_info(thread: object) -> dict[str, str] | None:
     left = due - now
     # Short units ("3 h", "58 min"): the pill fits its column in both languages.
     if left.total_seconds() < 0:
-        label = _("late by %(t)s", t=format_timedelta(-left, threshold=1.0, format="short"))
+        label = _("late by %(t)s", t=_short_delta(-left))
     else:
-        label = format_timedelta(left, threshold=1.0, format="short")
+        label = _short_delta(left)
     title = (_("Resolution due %(t)s", t=dt(due)) if answered
              else _("First response due %(t)s", t=dt(due)))
     return {"state": state, "label": label, "title": title}
+
+
+def _short_delta(delta: timedelta) -> str:
+    from babel.dates import format_timedelta as babel_timedelta
+
+    return babel_timedelta(delta, threshold=1.0, format="short", locale=get_locale())
 
 
 def highlight_pii(text: str, spans: list[dict[str, object]] | None) -> Markup:
