@@ -40,13 +40,13 @@ def dt(value: datetime | None, width: str = "short") -> str:
     """An unambiguous date and time: day and month by name, never 12/7/26.
 
     ``short`` reads "Mon 7 Dec, 14:05" ("lun. 7 déc., 14:05"), the year added when it is not
-    this year; ``long`` reads "Monday 7 December 2026, 14:05" with the time zone.
+    this year; ``long`` reads "Monday 7 December 2026, 14:05". Both in ``CARE_TIMEZONE``.
     """
     if value is None:
         return ""
     clock = clock_pattern()
     if width == "long":
-        return format_datetime(value, f"EEEE d MMMM y, {clock} (zzzz)")
+        return format_datetime(value, f"EEEE d MMMM y, {clock}")
     if format_datetime(value, "y") != format_datetime(utcnow(), "y"):
         return format_datetime(value, f"EEE d MMM y, {clock}")
     return format_datetime(value, f"EEE d MMM, {clock}")

@@ -108,3 +108,123 @@ def test_the_header_degrades_on_a_narrow_window(
         page.screenshot(path=str(screenshots / "inbox-day-narrow-fr.png"))
     finally:
         page.context.close()
+
+
+def test_brand_settings_week_grid_and_preview(
+    browser: Any, live_server: str, screenshots: Path, make_user: Callable[..., User],
+) -> None:
+    admin = make_user("admin", name="Alex Admin", locale=None)
+    page = _login_anywhere(browser, live_server, admin, "fr-FR", height=1100)
+    try:
+        page.goto(f"{live_server}/admin/brand")
+        # Seven days, each a row; targets as hours and minutes; a preview of a sample.
+        assert page.locator(".week-grid tbody tr").count() == 7
+        assert page.locator(".week-grid tbody th").first.inner_text() == "Lundi"
+        assert page.input_value("input[name=hours_private_sun]") == ""
+        page.fill("input[name=first_response_private_normal_hours]", "1")
+        page.fill("input[name=first_response_private_normal_minutes]", "30")
+        page.fill("input[name=sample_at]", "2026-12-05T18:00")
+        page.select_option("select[name=sample_segment]", "private")
+        page.select_option("select[name=sample_band]", "normal")
+        page.click("input[name=preview]")
+        page.wait_for_selector(".preview-result")
+        result = page.inner_text(".preview-result")
+        # Saturday 18:00 + 1 h 30 of business time: 1 h on Saturday (closing 19:00), Sunday
+        # closed, then 30 min on Monday from 09:00.
+        assert "samedi 5 décembre 2026, 18:00" in result
+        assert "lundi 7 décembre 2026, 09:30" in result
+        page.screenshot(path=str(screenshots / "brand-settings-fr.png"), full_page=True)
+    finally:
+        page.context.close()
+
+
+def test_an_office_logs_in_despite_a_colleagues_typos(
+    app: Any, browser: Any, live_server: str, screenshots: Path,
+    make_user: Callable[..., User], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "3 per minute")
+    tom = make_user("agent", name="Tom Bernard", locale=None)
+    marie = make_user("agent", name="Marie Lefèvre", locale=None)
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        for _ in range(3):  # Tom mistypes three times from the office
+            page.goto(f"{live_server}/login")
+            page.fill("input[name=email]", tom.email)
+            page.fill("input[name=password]", "wrong password")
+            page.click("input[type=submit]")
+            page.wait_for_selector("text=Wrong e-mail or password.")
+        page.goto(f"{live_server}/login")
+        page.fill("input[name=email]", tom.email)
+        page.fill("input[name=password]", "correct horse battery")
+        page.click("input[type=submit]")
+        page.wait_for_selector("text=Too many attempts")
+        page.screenshot(path=str(screenshots / "login-limited-tom.png"))
+        # Marie, at the same address, logs in with her right password.
+        page.goto(f"{live_server}/login")
+        page.fill("input[name=email]", marie.email)
+        page.fill("input[name=password]", "correct horse battery")
+        page.click("input[type=submit]")
+        page.wait_for_selector("#thread-list")
+        page.screenshot(path=str(screenshots / "login-office-marie.png"))
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("browser_locale,saved,expected", [
+    ("en-US", None, "Inbox"), ("fr-FR", None, "Boîte de réception"), ("en-US", "fr",
+                                                                     "Boîte de réception")])
+def test_language_follows_the_browser_until_a_choice_is_saved(
+    browser: Any, live_server: str, screenshots: Path, make_user: Callable[..., User],
+    browser_locale: str, saved: str | None, expected: str,
+) -> None:
+    user = make_user("agent", name="Marie Lefèvre", locale=saved)
+    page = _login(browser, live_server, user, browser_locale)
+    try:
+        assert page.inner_text(".mainnav a.active") == expected
+        page.screenshot(path=str(screenshots / f"locale-{browser_locale}-{saved or 'none'}.png"))
+    finally:
+        page.context.close()
+
+
+def test_private_message_and_acknowledgement_in_the_platforms_order(
+    browser: Any, live_server: str, screenshots: Path, make_user: Callable[..., User],
+    make_thread: Callable[..., Thread], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.fakes_care import FakeConnector, install
+
+    fake = install(monkeypatch, FakeConnector("x"))
+    agent = make_user("agent", name="Marie Lefèvre", signature="^Marie", locale="fr")
+    thread = make_thread("Mon compte est bloqué, je ne peux plus retirer mon argent",
+                         language="fr")
+    page = _login(browser, live_server, agent, "fr-FR")
+    try:
+        page.goto(f"{live_server}/inbox/threads/{thread.id}")
+        page.click("details.move-private summary")
+        page.fill("details.move-private textarea", "Bonjour, quelle est l'adresse e-mail "
+                  "de votre compte ?")
+        page.click("details.move-private button[type=submit]")
+        page.wait_for_selector(".thread-head .tag.private")
+        bubbles = page.locator(".msg.outbound .msg-text").all_inner_texts()
+        posted = [s["text"] for s in fake.sent]
+        assert len(bubbles) == 2 and len(posted) == 2
+        # The page shows them in the order the platform received them.
+        assert [b.split(" ^")[0][-20:] for b in bubbles] \
+            == [p.split(" ^")[0][-20:] for p in posted]
+        history = page.inner_text("#thread-audit")
+        assert "message privé envoyé" in history and "réponse publique envoyée" in history
+        page.screenshot(path=str(screenshots / "thread-private-order-fr.png"), full_page=True)
+    finally:
+        page.context.close()
+
+
+def _login_anywhere(browser: Any, url: str, user: User, locale: str, width: int = 1280,
+                    height: int = 800) -> Any:
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(f"{url}/login")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("input[type=submit]")
+    page.wait_for_load_state()
+    return page
