@@ -13,7 +13,7 @@ from app.inbox import bp, queries
 from app.inbox.forms import ReplyForm, RetryForm
 from app.models import Message, Role, Thread
 from app.outbox import services as outbox
-from app.outbox.composer import check_draft
+from app.outbox.composer import DraftCheck, check_draft
 from app.outbox.services import SendRefused, new_idempotency_key
 from app.realtime import presence
 from app.realtime.events import broadcast_presence
@@ -69,7 +69,7 @@ DRAFT_IN_SESSION = 2000
 def _keep_refused(thread_id: int, form: ReplyForm, refusal: SendRefused) -> Any:
     """After a refusal, back to the thread's own URL with the draft and the reason."""
     detail = refusal.detail
-    if hasattr(detail, "pii"):  # a DraftCheck: what the page needs of it
+    if isinstance(detail, DraftCheck):  # what the page needs of it, as plain data
         detail = {"pii": detail.pii, "length": detail.length, "limit": detail.limit}
     body = form.body.data or ""
     session["refused_reply"] = {
