@@ -20,6 +20,11 @@ from app.extensions import limiter
 
 _NS = "login-fail"
 
+#: An address whose failures pass this many times its limit gets no more password checks at
+#: all: each check costs an argon2 hash, and a flood of guesses over many accounts must not
+#: buy unlimited ones.
+CEILING = 5
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -50,7 +55,13 @@ def check(email: str, address: str) -> Verdict:
     # The address is over its limit: caused by this account's own failures, or by others'?
     if not strategy.test(per_address, _NS, "account-address", account, address):
         return Verdict(False, address_limited=True)
+    if not strategy.test(_ceiling(per_address), _NS, "address-ceiling", address):
+        return Verdict(False, address_limited=True)
     return Verdict(True, address_limited=True)
+
+
+def _ceiling(item: RateLimitItem) -> RateLimitItem:
+    return type(item)(item.amount * CEILING, item.multiples)
 
 
 def failed(email: str, address: str) -> None:
@@ -61,6 +72,7 @@ def failed(email: str, address: str) -> None:
     strategy.hit(per_account, _NS, "account", account)
     strategy.hit(per_address, _NS, "address", address)
     strategy.hit(per_address, _NS, "account-address", account, address)
+    strategy.hit(_ceiling(per_address), _NS, "address-ceiling", address)
 
 
 def succeeded(email: str, address: str) -> None:

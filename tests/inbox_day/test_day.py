@@ -405,3 +405,19 @@ def test_counts_follow_the_inbox(client: FlaskClient, make_user: Callable[..., U
     assert counts["new"] == "2" and counts["waiting"] == "1" and counts["active"] == "3"
     # Under the page's own filters.
     assert client.get("/inbox/counts?language=fr").get_json()["counts"]["active"] == "1"
+
+
+def test_a_flood_of_failures_from_one_address_stops_password_checks(
+    app: Flask, client: FlaskClient, make_user: Callable[..., User],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.auth import throttle
+
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "2 per minute")
+    users = [make_user("agent") for _ in range(2 * throttle.CEILING + 1)]
+    # One guess per account: each passes the address limit (other accounts caused it)...
+    codes = [_post_login(client, u.email, "guess", "203.0.113.9") for u in users[:-1]]
+    assert codes == [400] * (2 * throttle.CEILING)
+    # ...until the address's failures reach the ceiling: then not even a right password.
+    assert _post_login(client, users[-1].email, PASSWORD, "203.0.113.9") == 429
+    assert _post_login(client, users[-1].email, PASSWORD, "203.0.113.10") == 302
