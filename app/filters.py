@@ -5,31 +5,93 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import format_datetime, format_decimal, format_timedelta, get_locale
 from markupsafe import Markup
 
 from app.models import Thread, utcnow
 
+#: Up to this age a date reads relatively ("12 minutes ago"); older ones read as a date.
+RECENT = timedelta(hours=12)
+
 
 def ago(value: datetime | None) -> str:
-    """'12 minutes' style age, localised."""
+    """'12 minutes ago' style age, localised."""
     if value is None:
         return ""
+    age = utcnow() - value
+    if age < timedelta(minutes=1):
+        from flask_babel import gettext as _
+
+        return _("just now")
     # Negative deltas read "... ago"; a value slightly ahead of the clock reads as now.
-    return format_timedelta(min(value - utcnow(), timedelta(0)), add_direction=True)
+    return format_timedelta(min(-age, timedelta(0)), add_direction=True)
+
+
+def clock_pattern() -> str:
+    """Hours and minutes: 24-hour clock except for English in an American time zone."""
+    locale = get_locale()
+    zone = str(current_app.config.get("TIMEZONE", ""))
+    if locale is not None and locale.language == "en" and zone.startswith("America/"):
+        return "h:mm a"
+    return "HH:mm"
+
+
+def dt(value: datetime | None, width: str = "short") -> str:
+    """An unambiguous date and time: day and month by name, never 12/7/26.
+
+    ``short`` reads "Mon 7 Dec, 14:05" ("lun. 7 déc., 14:05"), the year added when it is not
+    this year; ``long`` reads "Monday 7 December 2026, 14:05". Both in ``CARE_TIMEZONE``.
+    """
+    if value is None:
+        return ""
+    clock = clock_pattern()
+    if width == "long":
+        return format_datetime(value, f"EEEE d MMMM y, {clock}")
+    if format_datetime(value, "y") != format_datetime(utcnow(), "y"):
+        return format_datetime(value, f"EEE d MMM y, {clock}")
+    return format_datetime(value, f"EEE d MMM, {clock}")
+
+
+def when(value: datetime | None) -> str:
+    """Relative while recent ("12 minutes ago"), then the unambiguous date."""
+    if value is None:
+        return ""
+    return ago(value) if utcnow() - value < RECENT else dt(value)
+
+
+def author_name(author: object, network: str | None = None) -> str:
+    """How an author is named: @handle on X; the person's name on Facebook (no @ there)."""
+    handle = str(getattr(author, "handle", "") or "")
+    name = getattr(author, "display_name", None)
+    network = network or getattr(author, "network", None)
+    if network == "x":
+        return f"@{handle}" if handle else str(name or "")
+    return str(name or handle)
+
+
+def week_days() -> list[tuple[str, str]]:
+    """(key, localised day name) from Monday to Sunday, for week grids."""
+    from babel.dates import get_day_names
+
+    names = get_day_names("wide", locale=get_locale())
+    keys = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    return [(key, names[i].capitalize()) for i, key in enumerate(keys)]
 
 
 def init_app(app: Flask) -> None:
     """Register filters."""
     app.jinja_env.filters["ago"] = ago
-    app.jinja_env.filters["dt"] = lambda v, f="short": format_datetime(v, f) if v else ""
+    app.jinja_env.filters["dt"] = dt
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["who"] = author_name
     app.jinja_env.filters["num"] = lambda v: format_decimal(v) if v is not None else ""
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["sla_info"] = sla_info
     app.jinja_env.globals["live_seq"] = _live_seq
     app.jinja_env.globals["header_channels"] = _header_channels
     app.jinja_env.globals["sort_key"] = _sort_key
+    app.jinja_env.globals["week_days"] = week_days
     app.jinja_env.filters["highlight_pii"] = highlight_pii
     init_labels(app)
 
@@ -97,14 +159,21 @@ def sla_info(thread: Thread) -> dict[str, str] | None:
     due, now = applies.due, utcnow()
     state = sla_state(due, now)
     left = due - now
+    # Short units ("3 h", "58 min"): the pill fits its column in both languages.
     if left.total_seconds() < 0:
-        label = _("late by %(t)s", t=format_timedelta(-left, threshold=1.0))
+        label = _("late by %(t)s", t=_short_delta(-left))
     else:
-        label = format_timedelta(left, threshold=1.0)
-    title = (_("Resolution due %(t)s", t=format_datetime(due, "short"))
+        label = _short_delta(left)
+    title = (_("Resolution due %(t)s", t=dt(due))
              if applies.kind is DueKind.RESOLUTION
-             else _("First response due %(t)s", t=format_datetime(due, "short")))
+             else _("First response due %(t)s", t=dt(due)))
     return {"state": state, "label": label, "title": title}
+
+
+def _short_delta(delta: timedelta) -> str:
+    from babel.dates import format_timedelta as babel_timedelta
+
+    return babel_timedelta(delta, threshold=1.0, format="short", locale=get_locale())
 
 
 def highlight_pii(text: str, spans: list[dict[str, Any]] | None) -> Markup:

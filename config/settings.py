@@ -86,7 +86,13 @@ DEFAULTS: dict[str, Setting] = {
     "DEFAULT_LOCALE": Setting("en", _choice("en", "fr"),
                               "interface language when neither the user nor the browser says"),
     "TIMEZONE": Setting("Europe/Paris", _str, "time zone used to display dates"),
-    "LOGIN_RATE_LIMIT": Setting("10 per minute", _str, "log-in attempts allowed per address"),
+    "LOGIN_RATE_LIMIT": Setting("10 per minute", _str, "failed log-ins allowed per address "
+                                "(a correct password still goes through when other accounts' "
+                                "failures reached it)"),
+    "LOGIN_ACCOUNT_LIMIT": Setting("5 per 15 minutes", _str,
+                                   "failed log-ins allowed per account, from any address"),
+    "REQUEST_LOG": Setting(False, _bool, "log every HTTP request in `make run` (quiet by "
+                           "default: the sandbox's polls would bury everything else)"),
     "INBOX_PAGE_SIZE": Setting(50, _int, "threads per inbox page"),
     "SCHEDULER_IN_WEB": Setting(False, _bool, "run the poll and housekeeping jobs inside the web "
                                 "process (single-process demo); production runs "

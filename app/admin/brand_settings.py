@@ -8,6 +8,7 @@ dicts the pure modules accept (``BusinessCalendar.from_dict``, ``SlaTargets.from
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from app.sla.blocks import DAY_NAMES, SEGMENTS
@@ -25,6 +26,22 @@ class SettingsError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+def day_to_text(calendar: BusinessCalendar, day: str) -> str:
+    """One day's blocks, ``09:00-12:30 13:30-18:00``; empty when closed."""
+    return " ".join(f"{a}-{b}" for a, b in calendar.to_dict()["week"].get(day) or [])
+
+
+def parse_day(field: str, day: str, text: str) -> list[list[str]]:
+    """One day's blocks from its grid cell; an empty cell is a closed day."""
+    blocks = []
+    for chunk in text.replace(",", " ").split():
+        match = _BLOCK.match(chunk)
+        if not match:
+            raise SettingsError(field, f"{chunk!r} is not like 09:00-18:00")
+        blocks.append([match.group(1), match.group(2)])
+    return blocks
 
 
 def week_to_text(calendar: BusinessCalendar) -> str:
@@ -108,13 +125,47 @@ def current(settings: dict[str, Any]) -> dict[str, Any]:
         "tracking_patterns": "\n".join(extra.get("tracking_patterns", [])),
     }
     for segment in SEGMENTS:
-        values[f"week_{segment}"] = week_to_text(calendars[segment])
+        for day in DAY_NAMES:
+            values[f"hours_{segment}_{day}"] = day_to_text(calendars[segment], day)
     table = targets.to_dict()
     for kind in ("first_response", "resolution"):
         for segment in SEGMENTS:
             for band in PRIORITY_BANDS:
-                values[f"{kind}_{segment}_{band}"] = table[kind][segment][band]
+                hours, minutes = divmod(int(table[kind][segment][band]), 60)
+                values[f"{kind}_{segment}_{band}_hours"] = hours
+                values[f"{kind}_{segment}_{band}_minutes"] = minutes
     return values
+
+
+def _week(segment: str, values: dict[str, Any]) -> dict[str, list[list[str]]]:
+    week = {}
+    for day in DAY_NAMES:
+        field = f"hours_{segment}_{day}"
+        blocks = parse_day(field, day, str(values.get(field) or ""))
+        if blocks:
+            week[day] = blocks
+    return week
+
+
+def _calendar_error_field(segment: str, message: str) -> str:
+    # A calendar error names the day it is about ("mon: 18:00 must be after ..."), if any.
+    for day in DAY_NAMES:
+        if re.search(rf"\b{day}\b", message):
+            return f"hours_{segment}_{day}"
+    return f"hours_{segment}_mon"
+
+
+def preview(settings: dict[str, Any], received_at: datetime, segment: str,
+            band: str) -> tuple[datetime, datetime]:
+    """First-response and resolution due times (UTC) of a sample message, under ``settings``
+    (as :func:`build` returns them)."""
+    from app.sla.policy import policy_for_settings
+
+    calendars, targets = policy_for_settings(settings)
+    first, resolution = calendars[segment].add_business_times(
+        received_at, (targets.first_response_for(segment, band),
+                      targets.resolution_for(segment, band)))
+    return first, resolution
 
 
 def build(values: dict[str, Any]) -> dict[str, Any]:
@@ -123,15 +174,20 @@ def build(values: dict[str, Any]) -> dict[str, Any]:
     calendars = {}
     for segment in SEGMENTS:
         field = f"week_{segment}"
+        # The week grid (one cell per day); the one-line-per-day text is still understood.
+        week = parse_week(field, values[field]) if values.get(field) is not None \
+            else _week(segment, values)
         data = {"timezone": (values.get("timezone") or "").strip(),
                 "holidays": (values.get("holidays") or "").strip().upper() or None,
-                "week": parse_week(field, values.get(field) or ""), "closed": closed}
+                "week": week, "closed": closed}
         try:
             calendars[segment] = BusinessCalendar.from_dict(data).to_dict()
         except ValueError as exc:
             message = str(exc)
             target = "timezone" if "zone" in message else "closed" if "closed" in message \
-                else "holidays" if "holiday" in message or "country" in message else field
+                else "holidays" if "holiday" in message or "country" in message \
+                else field if values.get(field) is not None \
+                else _calendar_error_field(segment, message)
             raise SettingsError(target, message) from exc
     table: dict[str, dict[str, dict[str, int]]] = {"first_response": {}, "resolution": {}}
     for kind in table:
@@ -139,8 +195,15 @@ def build(values: dict[str, Any]) -> dict[str, Any]:
             for band in PRIORITY_BANDS:
                 name = f"{kind}_{segment}_{band}"
                 value = values.get(name)
+                if value is None and f"{name}_hours" in values:
+                    hours, minutes = values.get(f"{name}_hours"), values.get(f"{name}_minutes")
+                    if not isinstance(hours, int) or not isinstance(minutes, int) \
+                            or hours < 0 or not 0 <= minutes < 60:
+                        raise SettingsError(f"{name}_hours", "hours and minutes (0–59)")
+                    value = hours * 60 + minutes
+                    name = f"{name}_hours"
                 if not isinstance(value, int) or value <= 0:
-                    raise SettingsError(name, "a whole number of minutes above zero")
+                    raise SettingsError(name, "at least one minute")
                 table[kind].setdefault(segment, {})[band] = value
     targets = SlaTargets.from_dict(table).to_dict()
     extra: dict[str, Any] = {}

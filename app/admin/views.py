@@ -70,25 +70,79 @@ def update_user(user_id: int) -> Any:
 @bp.route("/brand", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def brand_settings() -> Any:
-    """Business hours, SLA targets and extra triage words of the brand."""
+    """Business hours, SLA targets and extra triage words of the brand; a due-time preview."""
     from app.admin.brand_forms import BrandSettingsForm
-    from app.admin.brand_settings import SettingsError, current
+    from app.admin.brand_settings import SettingsError, build, current
     from app.channels.services import default_brand
 
     brand = default_brand()
     form = BrandSettingsForm()
+    _sample_choices(form)
     status = 200
+    settings = brand.settings or {}
     if request.method == "GET":
-        form.process(data=current(brand.settings or {}))
+        form.process(data=current(settings))
+        _sample_choices(form)
     elif form.validate_on_submit():
         try:
-            services.save_brand_settings(current_user._get_current_object(), brand, form.data)
+            if form.preview.data:
+                # Preview: the due times under the values typed, nothing saved.
+                settings = {**settings, **build(dict(form.data))}
+            else:
+                services.save_brand_settings(current_user._get_current_object(), brand,
+                                             form.data)
         except SettingsError as exc:
             form[exc.field].errors = [*form[exc.field].errors, str(exc)]
             status = 400
         else:
-            flash(_("Brand settings saved."), "success")
-            return redirect(url_for("admin.brand_settings"))
+            if not form.preview.data:
+                flash(_("Brand settings saved."), "success")
+                return redirect(url_for("admin.brand_settings"))
     else:
         status = 400
-    return render_template("admin/brand.html", form=form, brand=brand), status
+    sample = _sample(form, settings) if status == 200 else None
+    return render_template("admin/brand.html", form=form, brand=brand, sample=sample), status
+
+
+def _sample_choices(form: Any) -> None:
+    from app.filters import label
+
+    form.sample_segment.choices = [("private", label("segment", "private")),
+                                   ("professional", label("segment", "professional"))]
+    form.sample_band.choices = [(b, label("band", b)) for b in ("normal", "urgent", "high",
+                                                                 "low")]
+
+
+def _sample(form: Any, settings: dict[str, Any]) -> dict[str, Any] | None:
+    """The preview of a sample message's due times (arrival: the form's, or now)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from app.admin.brand_settings import preview
+    from app.models import utcnow
+    from app.sla.blocks import SEGMENTS
+    from app.sla.targets import PRIORITY_BANDS
+
+    segment = form.sample_segment.data if form.sample_segment.data in SEGMENTS else "private"
+    band = form.sample_band.data if form.sample_band.data in PRIORITY_BANDS else "normal"
+    form.sample_segment.data, form.sample_band.data = segment, band
+    zone_name = (form.timezone.data or "").strip() or "Europe/Paris"
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ValueError, KeyError):
+        return None
+    received = utcnow()
+    if form.sample_at.data:
+        try:
+            received = datetime.fromisoformat(form.sample_at.data).replace(tzinfo=zone)
+        except ValueError:
+            form.sample_at.errors = [*form.sample_at.errors,
+                                     _("Give a date and time, e.g. 2026-12-07T18:30.")]
+            return None
+    else:
+        form.sample_at.data = received.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    try:
+        first, resolution = preview(settings, received, segment, band)
+    except (ValueError, KeyError):
+        return None
+    return {"received": received, "first": first, "resolution": resolution}

@@ -45,7 +45,8 @@ class PasswordChangeForm(FlaskForm):
 class PreferencesForm(FlaskForm):
     """Language and signature."""
 
-    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    locale = SelectField(_l("Language"),
+                         choices=[("", _l("The browser's language")), *LANGUAGE_CHOICES])
     signature = StringField(_l("Signature"),
                             validators=[Optional(), Length(max=20, message=_l(
                                 "At most %(max)d characters.", max=20))])

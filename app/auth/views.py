@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from app.auth import bp, services
+from app.auth import bp, services, throttle
 from app.auth.forms import LanguageForm, LoginForm, PasswordChangeForm, PreferencesForm
-from app.extensions import db, limiter, login_manager
+from app.extensions import db, login_manager
 from app.models import User
 from app.security import ALL_ROLES, public, roles
 
@@ -37,23 +37,24 @@ def _safe_next(target: str | None) -> str:
     return url_for("inbox.home")
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"])
 def login() -> Any:
-    """Show and process the log-in form."""
+    """Show and process the log-in form; failed attempts are throttled (app.auth.throttle)."""
     if current_user.is_authenticated:
         return redirect(url_for("inbox.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data or "", form.password.data or "")
+        email, address = form.email.data or "", request.remote_addr or "unknown"
+        verdict = throttle.check(email, address)
+        if not verdict.allowed:
+            return render_template("errors/429.html"), 429
+        user = services.authenticate(email, form.password.data or "")
         if user is None:
+            throttle.failed(email, address)
             form.password.errors.append(_("Wrong e-mail or password."))
         else:
+            throttle.succeeded(email, address)
             # A fresh session at log-in: nothing planted before it survives.
             session.clear()
             login_user(user)
@@ -83,7 +84,7 @@ def account() -> Any:
     pwd = PasswordChangeForm(prefix="pwd")
     status = 200
     if request.method == "GET":
-        prefs.locale.data = user.locale or current_app.config["DEFAULT_LOCALE"]
+        prefs.locale.data = user.locale or ""
         prefs.signature.data = user.signature or ""
     elif "prefs-submit" in request.form:
         if prefs.validate_on_submit():

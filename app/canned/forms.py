@@ -17,6 +17,7 @@ class CannedReplyForm(FlaskForm):
     language = SelectField(_l("Language"), choices=[("fr", "Français"), ("en", "English")],
                            validate_choice=False)
     brand_id = SelectField(_l("Brand"), choices=[], validate_choice=False)
+    category = SelectField(_l("Category"), choices=[], validate_choice=False)
     body = TextAreaField(_l("Text"), validators=[
         DataRequired(_l("Write the reply.")),
         Length(max=4000, message=_l("At most %(max)d characters.", max=4000))])

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import and_, case, or_, select, true
 
 from app.audit import record
 from app.extensions import db
 from app.models import Brand, CannedReply, Thread, Ticket, User
 from app.models.canned import LANGUAGES, fold
+from tone.types import CATEGORIES
 
 PLACEHOLDERS = ("{first_name}", "{handle}", "{ticket}", "{agent}")
 SEARCH_LIMIT = 20
@@ -24,9 +25,12 @@ class CannedError(ValueError):
         self.field = field
 
 
-def _validate(language: str, title: str, body: str, brand_id: int | None) -> None:
+def _validate(language: str, title: str, body: str, brand_id: int | None,
+              category: str | None = None) -> None:
     if language not in LANGUAGES:
         raise CannedError("bad_language", "language")
+    if category is not None and category not in CATEGORIES:
+        raise CannedError("bad_category", "category")
     if not title.strip():
         raise CannedError("empty_title", "title")
     if not body.strip():
@@ -36,11 +40,11 @@ def _validate(language: str, title: str, body: str, brand_id: int | None) -> Non
 
 
 def create(actor: User, *, language: str, title: str, body: str,
-           brand_id: int | None = None) -> CannedReply:
+           brand_id: int | None = None, category: str | None = None) -> CannedReply:
     """Add a canned reply."""
-    _validate(language, title, body, brand_id)
+    _validate(language, title, body, brand_id, category)
     reply = CannedReply(language=language, title=title.strip(), body=body.strip(),
-                        brand_id=brand_id)
+                        brand_id=brand_id, category=category)
     reply.refresh_search_text()
     db.session.add(reply)
     db.session.flush()
@@ -50,11 +54,11 @@ def create(actor: User, *, language: str, title: str, body: str,
 
 
 def update(actor: User, reply: CannedReply, *, language: str, title: str, body: str,
-           brand_id: int | None = None) -> CannedReply:
+           brand_id: int | None = None, category: str | None = None) -> CannedReply:
     """Change a canned reply."""
-    _validate(language, title, body, brand_id)
+    _validate(language, title, body, brand_id, category)
     reply.language, reply.title, reply.body = language, title.strip(), body.strip()
-    reply.brand_id = brand_id
+    reply.brand_id, reply.category = brand_id, category
     reply.refresh_search_text()
     record(actor, "canned_updated", "canned_reply", reply.id, title=reply.title)
     db.session.commit()
@@ -106,20 +110,32 @@ class FilledReply:
     title: str
     language: str
     text: str
+    category: str | None = None
 
 
 def search(thread: Thread, agent: User, query: str = "",
            limit: int = SEARCH_LIMIT) -> list[FilledReply]:
     """Replies of the thread's brand (or every brand) matching ``query`` in title or body,
-    case- and accent-insensitive, the thread's language first; placeholders filled."""
+    case- and accent-insensitive; placeholders filled.
+
+    Ranked for the thread: its category in its language first, then the replies for any
+    category in its language, then its language, then its category, then the rest.
+    """
     stmt = select(CannedReply).where(or_(CannedReply.brand_id.is_(None),
                                             CannedReply.brand_id == thread.channel.brand_id))
     for word in fold(query)[:200].split():
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(CannedReply.search_text.like(f"%{escaped}%", escape="\\"))
     language = thread.language if thread.language in LANGUAGES else None
-    first = case((CannedReply.language == language, 0), else_=1) if language else None
-    order = [first] if first is not None else []
-    stmt = stmt.order_by(*order, CannedReply.title, CannedReply.id).limit(limit)
-    return [FilledReply(r.id, r.title, r.language, fill(r.body, thread, agent))
+    category = thread.category if thread.category in CATEGORIES else None
+    # An unknown language or category matches every reply on that side.
+    same_language = CannedReply.language == language if language else true()
+    same_category = CannedReply.category == category if category else true()
+    rank = case((and_(same_language, same_category), 0),
+                (and_(same_language, CannedReply.category.is_(None)), 1),
+                (same_language, 2),
+                (same_category, 3),
+                else_=4)
+    stmt = stmt.order_by(rank, CannedReply.title, CannedReply.id).limit(limit)
+    return [FilledReply(r.id, r.title, r.language, fill(r.body, thread, agent), r.category)
             for r in db.session.scalars(stmt)]

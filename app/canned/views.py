@@ -12,14 +12,17 @@ from sqlalchemy import select
 from app.canned import bp, services
 from app.canned.forms import CannedDeleteForm, CannedReplyForm
 from app.extensions import db
+from app.filters import label
 from app.models import Brand, CannedReply, Role
 from app.security import roles
+from tone.types import CATEGORIES
 
 _ERRORS = {
     "bad_language": lambda: _("Choose French or English."),
     "empty_title": lambda: _("Give the reply a title."),
     "empty_body": lambda: _("Write the reply."),
     "bad_brand": lambda: _("This brand does not exist."),
+    "bad_category": lambda: _("Choose a category from the list."),
 }
 
 
@@ -28,8 +31,11 @@ def _form(reply: CannedReply | None = None) -> CannedReplyForm:
                            obj=reply if request.method != "POST" else None)
     form.brand_id.choices = [("", _("Every brand"))] + [
         (str(b.id), b.name) for b in db.session.scalars(select(Brand).order_by(Brand.name))]
+    form.category.choices = [("", _("Any category"))] + [
+        (c, label("category", c)) for c in CATEGORIES]
     if request.method != "POST" and reply is not None:
         form.brand_id.data = str(reply.brand_id) if reply.brand_id else ""
+        form.category.data = reply.category or ""
     return form
 
 
@@ -41,7 +47,8 @@ def _save(form: CannedReplyForm, reply: CannedReply | None) -> CannedReply | Non
         form.brand_id.errors = [_("This brand does not exist.")]
         return None
     values: dict[str, Any] = {"language": form.language.data or "", "title": form.title.data or "",
-              "body": form.body.data or "", "brand_id": int(raw_brand) if raw_brand else None}
+              "body": form.body.data or "", "brand_id": int(raw_brand) if raw_brand else None,
+              "category": form.category.data or None}
     actor = current_user._get_current_object()
     try:
         if reply is None:

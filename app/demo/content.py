@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
+# No saved language: each demo user sees the browser's language until they pick one (README).
 DEMO_USERS: dict[str, dict[str, str]] = {
     "agent": {"email": "marie@demo.care", "name": "Marie Lefèvre", "role": "agent",
-              "signature": "^Marie", "locale": "fr"},
+              "signature": "^Marie", "locale": ""},
     "agent2": {"email": "tom@demo.care", "name": "Tom Bernard", "role": "agent",
-               "signature": "^Tom", "locale": "en"},
+               "signature": "^Tom", "locale": ""},
     "supervisor": {"email": "sophie@demo.care", "name": "Sophie Martin", "role": "supervisor",
-                   "signature": "^Sophie", "locale": "fr"},
+                   "signature": "^Sophie", "locale": ""},
     "brand": {"email": "brand@demo.care", "name": "Julien Brand", "role": "brand",
-              "signature": "", "locale": "en"},
+              "signature": "", "locale": ""},
     "admin": {"email": "admin@demo.care", "name": "Alex Admin", "role": "admin",
-              "signature": "^Alex", "locale": "en"},
+              "signature": "^Alex", "locale": ""},
 }
 
 CONVERSATIONS: list[dict[str, Any]] = [
@@ -140,6 +141,7 @@ CONVERSATIONS: list[dict[str, Any]] = [
 ]
 
 #: Canned replies of the demo: (language, title, body); placeholders are filled per thread.
+# (language, title, body); the triage category each answers is in CANNED_CATEGORIES.
 CANNED: list[tuple[str, str, str]] = [
     ("fr", "Colis en retard",
      "Bonjour {first_name}, désolés pour ce retard. Nous contactons le vendeur et "
@@ -162,3 +164,13 @@ CANNED: list[tuple[str, str, str]] = [
      "Hi {first_name}, this is a scam attempt: do not click the link and never share your "
      "bank details. Payment always happens on our site."),
 ]
+
+CANNED_CATEGORIES: dict[str, str] = {
+    "Colis en retard": "delivery",
+    "Compte piraté — passer en privé": "account",
+    "Hameçonnage": "fraud",
+    "Remerciement": "praise",
+    "Late parcel": "delivery",
+    "Hacked account — move to private": "account",
+    "Phishing": "fraud",
+}

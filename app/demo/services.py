@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.auth.passwords import hash_password
 from app.channels import crypto
-from app.demo.content import CANNED, CONVERSATIONS, DEMO_USERS
+from app.demo.content import CANNED, CANNED_CATEGORIES, CONVERSATIONS, DEMO_USERS
 from app.extensions import db
 from app.ingest.pipeline import store_page
 from app.models import (
@@ -84,7 +84,7 @@ def seed_demo(instance_path: Path, sandbox: SandboxStore | None = None,
         user = db.session.scalar(select(User).filter_by(email=spec["email"]))
         if user is None:
             user = User(email=spec["email"], name=spec["name"], role=spec["role"],
-                        signature=spec["signature"] or None, locale=spec["locale"],
+                        signature=spec["signature"] or None, locale=spec["locale"] or None,
                         password_hash=hash_password(passwords[key]))
             db.session.add(user)
             created_users += 1
@@ -202,7 +202,7 @@ def _seed_canned(brand: Brand) -> None:
         if (language, title) in existing:
             continue
         reply = CannedReply(brand_id=brand.id, language=language, title=title,
-                            body=body)
+                            body=body, category=CANNED_CATEGORIES.get(title))
         reply.refresh_search_text()
         db.session.add(reply)
 

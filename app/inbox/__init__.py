@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("inbox", __name__)
 
-from app.inbox import action_views, views  # noqa: E402,F401  (registers the routes)
+from app.inbox import action_views, live_views, views  # noqa: E402,F401  (registers the routes)

@@ -3,6 +3,7 @@ canned replies search and saved views. Registered on the inbox blueprint."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -163,7 +164,7 @@ def canned_search(thread_id: int) -> Any:
     query = (request.args.get("q") or "")[:200]
     results = canned.search(item, _me(), query)
     return {"results": [{"id": r.id, "title": r.title, "language": r.language,
-                         "text": r.text} for r in results]}
+                         "text": r.text, "category": r.category} for r in results]}
 
 
 @bp.route("/inbox/views", methods=["POST"])
@@ -261,6 +262,17 @@ def audit_labels() -> dict[str, str]:
     }
 
 
+# Public and private replies read differently in the history (lazy: request's language).
+_VISIBLE_REPLY_LABELS: dict[str, dict[str, Callable[[], str]]] = {
+    "reply_queued": {"public": lambda: _("public reply queued"),
+                     "private": lambda: _("private message queued")},
+    "reply_sent": {"public": lambda: _("public reply sent"),
+                   "private": lambda: _("private message sent")},
+    "reply_reconciled": {"public": lambda: _("public reply confirmed"),
+                         "private": lambda: _("private message confirmed")},
+}
+
+
 def audit_entries(thread: Thread) -> list[dict[str, Any]]:
     """The thread's audit trail, newest first, bounded, with readable labels."""
     from app.filters import label
@@ -271,6 +283,12 @@ def audit_entries(thread: Thread) -> list[dict[str, Any]]:
     for event in queries.thread_audit(thread):
         details = event.details or {}
         extra = ""
+        action_label = labels.get(event.action, event.action.replace("_", " "))
+        if event.action in _VISIBLE_REPLY_LABELS and details.get("visibility") in ("public",
+                                                                               "private"):
+            action_label = _VISIBLE_REPLY_LABELS[event.action][details["visibility"]]()
+        elif event.action == "claimed" and details.get("on_reply"):
+            action_label = _("took the thread by replying")
         if event.action in ("status_changed", "closed_abusive") and details.get("to_status"):
             extra = label("status", details["to_status"])
         elif event.action == "assigned":
@@ -282,7 +300,7 @@ def audit_entries(thread: Thread) -> list[dict[str, Any]]:
         if event.actor is not None:
             names[event.actor.id] = event.actor.name
         entries.append({"at": event.at, "action": event.action,
-                        "label": labels.get(event.action, event.action.replace("_", " ")),
+                        "label": action_label,
                         "who": event.actor.name if event.actor else _("System"),
                         "extra": extra})
     return entries

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -13,7 +13,7 @@ from app.inbox import bp, queries
 from app.inbox.forms import ReplyForm, RetryForm
 from app.models import Message, Role, Thread
 from app.outbox import services as outbox
-from app.outbox.composer import check_draft
+from app.outbox.composer import DraftCheck, check_draft
 from app.outbox.services import SendRefused, new_idempotency_key
 from app.security import ALL_ROLES, CARE_ROLES, roles
 
@@ -59,9 +59,38 @@ def _load_thread(thread_id: int) -> Thread:
     return item
 
 
+#: Drafts up to this length ride in the (cookie) session across the refusal's redirect;
+#: longer ones are restored by the page's script from the browser's own storage.
+DRAFT_IN_SESSION = 2000
+
+
+def _keep_refused(thread_id: int, form: ReplyForm, refusal: SendRefused) -> Any:
+    """After a refusal, back to the thread's own URL with the draft and the reason."""
+    detail = refusal.detail
+    if isinstance(detail, DraftCheck):  # what the page needs of it, as plain data
+        detail = {"pii": detail.pii, "length": detail.length, "limit": detail.limit}
+    body = form.body.data or ""
+    session["refused_reply"] = {
+        "thread_id": thread_id, "code": refusal.code, "detail": detail,
+        "body": body if len(body) <= DRAFT_IN_SESSION else "",
+        "private": bool(form.private.data), "key": form.idempotency_key.data,
+        "version": form.version.data}
+    return redirect(url_for("inbox.thread", thread_id=thread_id), code=303)
+
+
 def render_thread(item: Thread, form: ReplyForm | None = None, status: int = 200,
                   refusal: SendRefused | None = None) -> Any:
-    """The thread page (its action bar and ticket panel read failed forms from ``g``)."""
+    """The thread page (its action bar and ticket panel read failed forms from ``g``); a
+    draft refused by the last post is restored with its reason."""
+    kept = session.get("refused_reply")
+    if form is None and kept and kept.get("thread_id") == item.id:
+        session.pop("refused_reply")
+        form = ReplyForm(formdata=None)
+        form.body.data = kept.get("body") or ""
+        form.private.data = bool(kept.get("private"))
+        form.idempotency_key.data = kept.get("key") or new_idempotency_key()
+        form.version.data = str(kept.get("version") or item.version)
+        refusal = SendRefused(str(kept.get("code")), kept.get("detail"))
     if form is None:
         form = ReplyForm(formdata=None)
         form.idempotency_key.data = new_idempotency_key()
@@ -93,8 +122,7 @@ def reply(thread_id: int) -> Any:
     except SendRefused as exc:
         if exc.code == "stale":
             form.version.data = str(item.version)
-        return render_thread(_load_thread(thread_id), form,
-                             409 if exc.code in ("stale", "locked") else 400, refusal=exc)
+        return _keep_refused(thread_id, form, exc)
     if request.accept_mimetypes.best == "application/json":
         return {"ok": True, "message_id": message.id, "send_state": message.send_state}
     return redirect(url_for("inbox.thread", thread_id=thread_id, _anchor=f"m{message.id}"))

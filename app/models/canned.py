@@ -30,6 +30,8 @@ class CannedReply(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id"))
     language: Mapped[str] = mapped_column(String(2))
+    # The triage category it answers (None: any); the composer suggests these first.
+    category: Mapped[str | None] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text)
     # fold(title + body), kept in step by the services: searched with LIKE on every backend.

@@ -139,8 +139,22 @@ def stage_reply(actor: User, thread: Thread, body: str, *, idempotency_key: str,
     db.session.flush()
     record(actor, "reply_queued", "thread", thread.id, message_id=message.id,
            visibility=message.visibility)
+    _claim_on_reply(actor, thread)
     db.session.flush()
     return message
+
+
+def _claim_on_reply(actor: User, thread: Thread) -> None:
+    # Whoever answers an unassigned thread owns it: the team sees it is taken without a
+    # separate "claim" click. A thread already given to someone stays theirs.
+    if thread.assignee_id is not None:
+        return
+    old_status = thread.status
+    thread.assignee_id = actor.id
+    if thread.status == ThreadStatus.NEW.value:
+        thread.status = ThreadStatus.OPEN.value
+    record(actor, "claimed", "thread", thread.id, from_assignee_id=None,
+           from_status=old_status, on_reply=True)
 
 
 def _claim(message: Message) -> bool:
@@ -174,6 +188,8 @@ def _mark_sent(message: Message, result: SendResult) -> None:
     message.platform_id = result.platform_id
     message.url = result.url
     message.sent_at = result.sent_at
+    # The page lists a thread in the platform's order: a reply takes its place when posted.
+    message.platform_created_at = result.sent_at
     message.send_error = None
     record_reply_sent(message.thread, result.sent_at)
     bump_version(message.thread)
@@ -226,7 +242,8 @@ def deliver_reply(message: Message) -> Delivery:
         message.send_error = f"unexpected error ({type(exc).__name__}); checking before retry"
     else:
         _mark_sent(message, result)
-        record(message.agent, "reply_sent", "thread", message.thread_id, message_id=message.id)
+        record(message.agent, "reply_sent", "thread", message.thread_id, message_id=message.id,
+               visibility=message.visibility)
         db.session.commit()
         return Delivery(message)
     _announce(message)
@@ -267,7 +284,8 @@ def reconcile(message: Message) -> Message:
         return message
     if found is not None:
         _mark_sent(message, found)
-        record(None, "reply_reconciled", "thread", thread.id, message_id=message.id)
+        record(None, "reply_reconciled", "thread", thread.id, message_id=message.id,
+               visibility=message.visibility)
     else:
         message.send_state = SendState.FAILED.value
         message.send_error = "the platform has no trace of this reply; it can be sent again"

@@ -33,6 +33,7 @@ EXPECTED: dict[str, set[str] | str] = {
     "inbox.row": CARE,
     "inbox.message_fragment": CARE,
     "inbox.check": CARE,
+    "inbox.counts": CARE,
     "channels.index": {ADMIN},
     "channels.detail": {ADMIN},
     "channels.test": {ADMIN},

@@ -61,10 +61,10 @@ def test_two_agents_work_the_same_inbox(browser: Any, stack: Any, screenshots: P
                                  timeout=3000)
         page_t.screenshot(path=str(screenshots / "live-lock-tom.png"), full_page=True)
 
-        # Tom cannot send while Marie holds the lock.
+        # Tom cannot send while Marie holds the lock: Send is off, with the reason.
         page_t.fill("#body", "Hello, on s'en occupe")
-        page_t.click(".reply-box input[type=submit]")
-        page_t.wait_for_selector(".refusal:has-text('is replying')")
+        page_t.wait_for_selector(".reply-box input[type=submit]:disabled")
+        assert "is replying" in page_t.inner_text("#send-reason")
 
         # Marie's reply lands once on the sandbox timeline.
         page_m.click(".reply-box input[type=submit]")

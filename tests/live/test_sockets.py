@@ -192,9 +192,12 @@ def test_reply_refused_while_another_agent_holds_the_lock(
         f"/inbox/threads/{thread.id}/reply",
         data={"body": "on s'en occupe", "idempotency_key": "k1", "version": str(thread.version)},
     )
-    assert response.status_code == 409
-    assert "Marie is replying" in response.get_data(as_text=True)
-    assert "on s&#39;en occupe" in response.get_data(as_text=True)  # the draft is kept
+    # Refused, back on the thread's own URL, the draft kept (nothing was sent).
+    assert response.status_code == 303
+    assert response.location.endswith(f"/inbox/threads/{thread.id}")
+    page = http.get(response.location).get_data(as_text=True)
+    assert "Marie is replying" in page
+    assert "on s&#39;en occupe" in page
 
 
 def _session_cookie(base: str, user: User) -> str:

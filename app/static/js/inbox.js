@@ -35,8 +35,84 @@
     place(row);
     paintPresence(threadId);
     if (isNew || !existing) { row.classList.add("arrived"); }
+    if (isNew && !existing) { markUnseen(row); }
+    else if (existing && existing.classList.contains("unseen")) { row.classList.add("unseen"); }
     const empty = document.querySelector(".empty");
     if (empty) { empty.remove(); }
+  }
+
+  // --- new threads: a "N new" pill over the list and the count in the tab's title ---------
+  const pill = document.getElementById("new-pill");
+  const baseTitle = pill && pill.dataset.title ? pill.dataset.title : document.title;
+
+  function unseenRows() { return Array.from(document.querySelectorAll("#thread-list .thread-row.unseen")); }
+
+  function paintUnseen() {
+    const n = unseenRows().length;
+    document.title = n ? "(" + n + ") " + baseTitle : baseTitle;
+    if (!pill) { return; }
+    pill.hidden = n === 0;
+    pill.textContent = live.t(pill.dataset.template || "%(n)s new", { n: n });
+  }
+
+  function markUnseen(row) { row.classList.add("unseen"); paintUnseen(); }
+
+  function seen(row) {
+    if (!row.classList.contains("unseen")) { return; }
+    row.classList.remove("unseen");
+    paintUnseen();
+  }
+
+  if (pill) {
+    pill.addEventListener("click", function () {
+      // Brings the new threads into view: the first of them (in list order) at the top.
+      const fresh = unseenRows();
+      if (!fresh.length) { paintUnseen(); return; }
+      fresh[0].scrollIntoView({ block: "start", behavior: "smooth" });
+      fresh.forEach(function (row) {
+        row.classList.remove("arrived");
+        void row.offsetWidth;  // restart the highlight on each
+        row.classList.add("arrived");
+        seen(row);
+      });
+    });
+  }
+  if (list) {
+    list.addEventListener("mouseover", function (event) {
+      const row = event.target.closest(".thread-row.unseen");
+      if (row) { seen(row); }
+    });
+    list.addEventListener("focusin", function (event) {
+      const row = event.target.closest(".thread-row.unseen");
+      if (row) { seen(row); }
+    });
+  }
+
+  // --- the status tabs' counts follow the inbox (one request per burst of events) ---------
+  let countsTimer = null;
+  let countsBusy = false;
+  function scheduleCounts() {
+    if (!list || countsTimer) { return; }
+    countsTimer = setTimeout(refreshCounts, 700);
+  }
+  async function refreshCounts() {
+    countsTimer = null;
+    if (countsBusy) { scheduleCounts(); return; }
+    countsBusy = true;
+    try {
+      const query = list.dataset.query ? "?" + list.dataset.query : "";
+      const response = await fetch("/inbox/counts" + query, { credentials: "same-origin" });
+      if (!response.ok) { return; }
+      const data = await response.json();
+      Object.keys(data.counts || {}).forEach(function (status) {
+        const el = document.querySelector('.status-tabs [data-status="' + status + '"] .count');
+        if (!el || el.textContent === String(data.counts[status])) { return; }
+        el.textContent = data.counts[status];
+        el.classList.remove("bumped");
+        void el.offsetWidth;
+        el.classList.add("bumped");
+      });
+    } finally { countsBusy = false; }
   }
 
   function paintPresence(threadId) {
@@ -47,9 +123,10 @@
     el.classList.toggle("locked", Boolean(lock));
   }
 
-  live.on("thread.updated", function (payload) { refresh(payload.id, payload.new); });
+  live.on("thread.updated", function (payload) { refresh(payload.id, payload.new); scheduleCounts(); });
   live.on("threads.updated", function (payload) {
     (payload.threads || []).forEach(function (t) { refresh(t.id, t.new); });
+    scheduleCounts();
   });
   live.on("presence", function (state) {
     locks[state.thread_id] = state.lock;
@@ -72,10 +149,30 @@
       event.preventDefault();
     } else if (event.key === "x" && index >= 0) {
       const box = all[index].querySelector("input.select");
-      if (box) { box.checked = !box.checked; }
+      if (box) { box.checked = !box.checked; paintSelection(); }
       event.preventDefault();
     }
   });
+
+  // --- the bulk bar (shown by CSS while a row is selected) says how many ------------------
+  const bulkForm = document.getElementById("bulk-form");
+  function paintSelection() {
+    if (!bulkForm) { return; }
+    const n = document.querySelectorAll("#thread-list input.select:checked").length;
+    const label = bulkForm.querySelector(".bulk-count");
+    if (label) { label.textContent = live.t(label.dataset.template || "%(n)s", { n: n }); }
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("#thread-list input.select")) { paintSelection(); }
+    if (event.target.matches && event.target.matches("select[data-autosubmit]")) { event.target.form.submit(); }
+  });
+  const clear = document.querySelector("[data-clear-selection]");
+  if (clear) {
+    clear.addEventListener("click", function () {
+      document.querySelectorAll("#thread-list input.select:checked").forEach(function (box) { box.checked = false; });
+      paintSelection();
+    });
+  }
 
   if (list) { live.start(["inbox"]); }
 })();

@@ -17,6 +17,23 @@
   let lastTyping = 0;
   let checkTimer = null;
   let typingTimer = null;
+  let tooLong = false;
+  const submit = form ? form.querySelector("input[type=submit], button[type=submit]:not(.send-private)") : null;
+  const reason = document.getElementById("send-reason");
+
+  // Send is refused before the post when it cannot go: over the channel's length, or while a
+  // colleague holds the reply lock. The reason is shown beside the button.
+  function paintSend() {
+    if (!submit) { return; }
+    let why = "";
+    if (lockState && lockState.user_id !== me && !haveLock) {
+      why = live.t(i18n.locked, { name: lockState.name });
+    } else if (tooLong) {
+      why = i18n.too_long;
+    }
+    submit.disabled = Boolean(why);
+    if (reason) { reason.textContent = why; }
+  }
 
   function drawPresence(state) {
     if (!bar) { return; }
@@ -41,11 +58,13 @@
       take.addEventListener("click", async function () {
         const answer = await live.ask("takeover", { thread_id: threadId });
         haveLock = Boolean(answer && answer.ok);
+        paintSend();
         if (box) { box.focus(); }
       });
       lock.appendChild(take);
       bar.appendChild(lock);
     }
+    paintSend();
   }
 
   function notice(text) {
@@ -93,6 +112,8 @@
     if (p.thread_id !== threadId) { return; }
     if (p.previous && p.previous.user_id === me) {
       haveLock = false;
+      lockState = { user_id: p.by.user_id, name: p.by.name };
+      paintSend();
       notice(live.t(i18n.taken, { name: p.by.name }));
     }
   });
@@ -111,6 +132,8 @@
       ? live.t(i18n.left, { n: result.remaining })
       : live.t(i18n.over, { n: -result.remaining });
     left.classList.toggle("over", result.remaining < 0);
+    tooLong = result.remaining < 0;
+    paintSend();
     const warn = document.getElementById("pii-warning");
     if (result.pii.length) {
       warn.hidden = false;
@@ -135,6 +158,34 @@
     const privateBox = form.querySelector("input[name=private]");
     if (privateBox) { privateBox.addEventListener("change", check); }
     if (box.value) { check(); }
+
+    // A long draft that a refusal could not carry back through the session is restored here.
+    const draftKey = "care-draft-" + threadId;
+    const refused = form.querySelector(".refusal");
+    const saved = window.sessionStorage ? sessionStorage.getItem(draftKey) : null;
+    if (refused && !box.value && saved) { box.value = saved; check(); }
+    if (window.sessionStorage) { sessionStorage.removeItem(draftKey); }
+
+    // Sending: the reply shows at once as "Sending…"; the page that follows shows it sent,
+    // with its link on the platform (or the refusal, with the draft kept).
+    form.addEventListener("submit", function (event) {
+      if (submit && submit.disabled && event.submitter === submit) { event.preventDefault(); return; }
+      if (!box.value.trim()) { return; }
+      if (window.sessionStorage) { sessionStorage.setItem(draftKey, box.value); }
+      const item = document.createElement("li");
+      item.className = "msg outbound sending";
+      const text = document.createElement("p");
+      text.className = "msg-text";
+      text.textContent = box.value;
+      const state = document.createElement("div");
+      state.className = "send-state pending";
+      state.textContent = i18n.sending;
+      item.appendChild(text);
+      item.appendChild(state);
+      document.querySelector(".messages").appendChild(item);
+      item.scrollIntoView({ block: "nearest" });
+      if (submit) { setTimeout(function () { submit.disabled = true; }, 0); }
+    });
   }
 
   // Buttons carrying data-insert (tracking number, canned reply) insert at the cursor.
@@ -149,6 +200,8 @@
     box.focus();
     box.selectionStart = box.selectionEnd = start + text.length;
     box.dispatchEvent(new Event("input"));
+    const details = button.closest("details");
+    if (details) { details.open = false; }
   });
 
   // Keys of the thread page: a focuses the assignee, e resolves.
