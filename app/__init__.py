@@ -129,6 +129,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     from app.canned import bp as canned_bp
     from app.channels import bp as channels_bp
     from app.inbox import bp as inbox_bp
+    from app.review import bp as review_bp
     from app.tickets import bp as tickets_bp
 
     security.init_app(app)
@@ -140,6 +141,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(channels_bp)
     app.register_blueprint(tickets_bp)
     app.register_blueprint(canned_bp)
+    app.register_blueprint(review_bp)
 
     from app import cli
 
