@@ -44,6 +44,33 @@ _PATTERN = re.compile(
 )
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+_LAUGHTER_WORD = re.compile(_LAUGHTER.replace("(?<![^\\W\\d_])", "").replace(
+    "(?![^\\W\\d_])", ""))
+_HIGH = re.compile("[\u2000-\U0010FFFF]")
+_LAUGHTER_FIRST = frozenset("ahlmpxrj")  # the letters a laughter word can start with
+_IRONY_WORDS = frozenset({"ironie", "ironiquement", "ironically", "sarcasm", "sarcasme",
+                          "clin"})
+# Characters without which the punctuation-based markers cannot match.
+_TRIGGERS = ("!", "…", "...", "/s", "«", '"', ";", ":", "=", "^", "<")
+
+
+def _maybe(text: str) -> bool:
+    """A cheap test that is true whenever ``_PATTERN`` can match (a superset): plain
+    substring checks and one pass over the words, instead of the alternation tried at
+    every position (26 of the 30 µs a plain reply cost)."""
+    if not text.isascii() and _HIGH.search(text):  # emoji, the ellipsis, curly quotes
+        return True
+    if any(trigger in text for trigger in _TRIGGERS):
+        return True
+    lowered = text.lower()
+    if "xd" in lowered:
+        return True
+    return any(word in _IRONY_WORDS or (word[0] in _LAUGHTER_FIRST
+                                        and _LAUGHTER_WORD.fullmatch(word) is not None)
+               for word in _WORD.findall(lowered))
+
+
 @dataclass(frozen=True)
 class HumourMarker:
     """One marker found in a text; ``text[start:end] == self.text``."""
@@ -60,7 +87,7 @@ class HumourMarker:
 
 def humour_markers(text: str) -> list[HumourMarker]:
     """Every humour marker in ``text``, left to right (empty for non-text input)."""
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str) or not text or not _maybe(text):
         return []
     found: list[HumourMarker] = []
     for match in _PATTERN.finditer(text):
@@ -71,7 +98,8 @@ def humour_markers(text: str) -> list[HumourMarker]:
 
 def may_carry_humour(text: str) -> bool:
     """Whether the reply shows at least one humour marker (one search, for the draw)."""
-    return isinstance(text, str) and _PATTERN.search(text) is not None
+    return (isinstance(text, str) and bool(text) and _maybe(text)
+            and _PATTERN.search(text) is not None)
 
 
 __all__ = ["KINDS", "HumourMarker", "humour_markers", "may_carry_humour"]

@@ -116,7 +116,7 @@ def _has_replies(brand: Brand, month: str, agent_ids: list[int]) -> bool:
 
 
 def _author(network: str, handle: str) -> Author:
-    found = db.session.scalar(db.select(Author).filter_by(network=network,
+    found: Author | None = db.session.scalar(db.select(Author).filter_by(network=network,
                                                           platform_id=f"demo-hist-{handle}"))
     if found is None:
         found = Author(network=network, platform_id=f"demo-hist-{handle}", handle=handle,

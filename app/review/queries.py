@@ -101,6 +101,45 @@ def review_overview(review: Review) -> list[AgentProgress]:
     return sorted(rows.values(), key=lambda r: r.agent.name.lower())
 
 
+@dataclass
+class AgentCount:
+    """One agent's progress on the review page (counted in SQL, not loaded)."""
+
+    agent_id: int
+    name: str
+    replies: int
+    done: int
+
+
+def agent_progress(review: Review) -> list[AgentCount]:
+    """Each agent of the review with their number of sampled and fully scored replies."""
+    rows = db.session.execute(
+        db.select(ReviewItem.agent_id, User.name, db.func.count(ReviewItem.id),
+                  db.func.sum(db.case((ReviewItem.complete.is_(True), 1), else_=0)))
+        .join(User, User.id == ReviewItem.agent_id)
+        .where(ReviewItem.review_id == review.id)
+        .group_by(ReviewItem.agent_id, User.name).order_by(User.name))
+    return [AgentCount(agent_id, name, replies, int(done or 0))
+            for agent_id, name, replies, done in rows]
+
+
+def agent_items(review: Review, agent_id: int) -> list[ReviewItem]:
+    """One agent's sampled replies, in order."""
+    return list(db.session.scalars(
+        db.select(ReviewItem).where(ReviewItem.review_id == review.id,
+                                    ReviewItem.agent_id == agent_id)
+        .options(joinedload(ReviewItem.message)).order_by(ReviewItem.position)))
+
+
+def first_to_score(review: Review) -> int | None:
+    """The first reply not fully scored, in scoring order."""
+    found: int | None = db.session.scalar(
+        db.select(ReviewItem.id).where(ReviewItem.review_id == review.id,
+                                       ReviewItem.complete.is_(False))
+        .order_by(ReviewItem.agent_id, ReviewItem.position).limit(1))
+    return found
+
+
 def neighbours(item: ReviewItem) -> tuple[int | None, int | None]:
     """The previous and next reply of the review (scoring order: agent, then position)."""
     ids = list(db.session.scalars(db.select(ReviewItem.id).where(

@@ -135,8 +135,10 @@ def save_settings(actor: User, brand_id: int, sample_size_text: str) -> ReviewSe
 
 
 def _newest_rubric(brand_id: int) -> RubricVersion | None:
-    return db.session.scalar(db.select(RubricVersion).filter_by(brand_id=brand_id)
-                             .order_by(RubricVersion.version.desc()).limit(1))
+    found: RubricVersion | None = db.session.scalar(
+        db.select(RubricVersion).filter_by(brand_id=brand_id)
+        .order_by(RubricVersion.version.desc()).limit(1))
+    return found
 
 
 def ensure_rubric(brand_id: int) -> RubricVersion:
@@ -463,8 +465,9 @@ def set_calibration(actor: User, item: ReviewItem, on: bool) -> ReviewItem:
 
 def calibration_of(item: ReviewItem, rater: User) -> CalibrationScore | None:
     """The rater's own calibration scores of the reply, if any."""
-    return db.session.scalar(db.select(CalibrationScore)
-                             .filter_by(item_id=item.id, rater_id=rater.id))
+    found: CalibrationScore | None = db.session.scalar(
+        db.select(CalibrationScore).filter_by(item_id=item.id, rater_id=rater.id))
+    return found
 
 
 def calibrate(actor: User, item: ReviewItem, values: Mapping[str, object], *,

@@ -8,8 +8,7 @@ import json
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -30,6 +29,11 @@ from app.review.rubric import RubricError, criteria_of, localized
 from app.security import CARE_ROLES, roles
 
 COMMITTEE = (Role.SUPERVISOR, Role.ADMIN)
+
+
+def _(text: str, **values: Any) -> str:
+    """gettext, typed (flask_babel ships no type information)."""
+    return str(gettext(text, **values))
 
 
 def review_errors() -> dict[str, str]:
@@ -167,14 +171,18 @@ def open_month() -> Any:
 @bp.route("/<int:review_id>")
 @roles(*COMMITTEE)
 def show(review_id: int) -> Any:
-    """The review: seed, rubric version, each agent's sampled replies and progress."""
+    """The review: seed, rubric version, agents and their progress, one agent's replies."""
     review = _get(Review, review_id)
-    rows = queries.review_overview(review)
-    done = sum(r.done for r in rows)
-    total = sum(len(r.items) for r in rows)
-    return render_template("review/show.html", review=review, rows=rows, done=done,
-                           total=total, criteria=review.rubric.criteria,
-                           open_disputes=queries.disputes_of(review, DisputeStatus.OPEN.value))
+    agents = queries.agent_progress(review)
+    wanted = request.args.get("agent", "")
+    current = next((a for a in agents if str(a.agent_id) == wanted), None) or next(
+        (a for a in agents if a.done < a.replies), agents[0] if agents else None)
+    return render_template(
+        "review/show.html", review=review, agents=agents, current=current,
+        items=queries.agent_items(review, current.agent_id) if current else [],
+        done=sum(a.done for a in agents), total=sum(a.replies for a in agents),
+        first=queries.first_to_score(review),
+        open_disputes=queries.disputes_of(review, DisputeStatus.OPEN.value))
 
 
 @bp.route("/<int:review_id>/redraw", methods=["POST"])

@@ -35,8 +35,8 @@ def test_same_inputs_same_sample_whatever_the_order() -> None:
 
 
 def test_n_per_agent_or_all_when_fewer() -> None:
-    replies = _month(agents=3, per_agent=40) + [Candidate(9001, 99, "public", "x", False),
-                                                Candidate(9002, 99, "public", "x", False)]
+    replies = [*_month(agents=3, per_agent=40), Candidate(9001, 99, "public", "x", False),
+               Candidate(9002, 99, "public", "x", False)]
     picks = draw.draw(replies, seed="s", brand_id=1, month="2026-11", sample_size=10)
     counts = Counter(p.agent_id for p in picks)
     assert counts == {1: 10, 2: 10, 3: 10, 99: 2}

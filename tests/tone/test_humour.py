@@ -44,3 +44,25 @@ def test_odd_input_never_raises() -> None:
     assert humour_markers(None) == []  # type: ignore[arg-type]
     assert not may_carry_humour(b"haha")  # type: ignore[arg-type]
     assert humour_markers("x" * 100_000) == []
+
+
+def test_the_fast_test_never_hides_a_marker() -> None:
+    # ``_maybe`` skips the full pattern on most replies; wherever the full pattern finds
+    # something, ``_maybe`` must say yes. Seeded random strings built from the markers'
+    # own pieces and ordinary words, plus every demo reply.
+    import random
+
+    from app.demo.review import EXCHANGES
+    from tone.humour import _PATTERN, _maybe
+
+    pieces = ["ha", "ah", "hi", "hé", "ho", "lol", "mdr", "r", "pt", "x", "D", ":", ";", ")",
+              "(", "=", "^", "_", "<3", "!", "?", ".", "…", "/s", "«", "»", '"', "“", "”",
+              "😉", "✨", " ", " ", "bonjour", "the", "ironie", "clin d'oeil", "jk", "1", "é",
+              "l", "o", "m", "a", "h", "P", "-"]
+    rng = random.Random(18)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12)))
+             for _ in range(20_000)]
+    texts += [reply for _l, _c, _q, reply, _p, _b in EXCHANGES]
+    for text in texts:
+        if _PATTERN.search(text):
+            assert _maybe(text), text
