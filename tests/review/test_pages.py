@@ -206,3 +206,14 @@ def test_calibration_page_is_blind_until_submitted(
     assert "Sophie One" in page
     committee = c2.get(f"/review/{review.id}/committee").get_data(as_text=True)
     assert "Krippendorff" in committee
+
+
+def test_pages_in_french(app: Flask, brand_id: int, make_user: Callable[..., User],
+                         make_reply: Callable[..., Message], login: Callable[..., Any]) -> None:
+    review, _agent = _review(brand_id, make_user, make_reply, replies=1)
+    sup = _client(app, login, make_user("supervisor", locale="fr"))
+    page = sup.get(f"/review/items/{review.items[0].id}").get_data(as_text=True)
+    assert "Courtoisie et ton" in page and "Aides (jamais une note)" in page
+    bad = sup.post(f"/review/items/{review.items[0].id}/score", data={"c_courtesy": "9"})
+    assert "hors de l&#39;échelle du critère" in bad.get_data(as_text=True)
+    assert "Revue de 2026-11" in sup.get(f"/review/{review.id}").get_data(as_text=True)
