@@ -51,21 +51,21 @@ _HIGH = re.compile("[\u2000-\U0010FFFF]")
 _LAUGHTER_FIRST = frozenset("ahlmpxrj")  # the letters a laughter word can start with
 _IRONY_WORDS = frozenset({"ironie", "ironiquement", "ironically", "sarcasm", "sarcasme",
                           "clin"})
-# Characters without which the punctuation-based markers cannot match.
-_TRIGGERS = ("!", "…", "...", "/s", "«", '"', ";", ":", "=", "^", "<")
+# What the punctuation-based markers cannot match without (smileys, scare quotes, "/s").
+_PUNCTUATION = re.compile(r"[;:=]-?[()DPpO]|\^\^|\^_\^|<3|[«\"]|/s|xD|XD")
 
 
 def _maybe(text: str) -> bool:
     """A cheap test that is true whenever ``_PATTERN`` can match (a superset): plain
     substring checks and one pass over the words, instead of the alternation tried at
     every position (26 of the 30 µs a plain reply cost)."""
+    if "!" in text or "..." in text:
+        return True
     if not text.isascii() and _HIGH.search(text):  # emoji, the ellipsis, curly quotes
         return True
-    if any(trigger in text for trigger in _TRIGGERS):
+    if _PUNCTUATION.search(text):
         return True
     lowered = text.lower()
-    if "xd" in lowered:
-        return True
     return any(word in _IRONY_WORDS or (word[0] in _LAUGHTER_FIRST
                                         and _LAUGHTER_WORD.fullmatch(word) is not None)
                for word in _WORD.findall(lowered))
@@ -98,8 +98,11 @@ def humour_markers(text: str) -> list[HumourMarker]:
 
 def may_carry_humour(text: str) -> bool:
     """Whether the reply shows at least one humour marker (one search, for the draw)."""
-    return (isinstance(text, str) and bool(text) and _maybe(text)
-            and _PATTERN.search(text) is not None)
+    if not isinstance(text, str) or not text:
+        return False
+    if "!" in text or "…" in text or "..." in text:
+        return True  # an exclamation or an ellipsis is a marker by itself
+    return _maybe(text) and _PATTERN.search(text) is not None
 
 
 __all__ = ["KINDS", "HumourMarker", "humour_markers", "may_carry_humour"]
