@@ -97,11 +97,11 @@ def draw(candidates: Iterable[Candidate], *, seed: str, brand_id: int, month: st
     """
     if sample_size < 1:
         raise ValueError("sample_size must be at least 1")
-    key = draw_key(seed, brand_id, month)
+    mixing = draw_key(seed, brand_id, month)
     by_agent: dict[int, dict[str, list[tuple[int, int]]]] = defaultdict(
         lambda: defaultdict(list))
     for c in candidates:
-        by_agent[c.agent_id][stratum_of(c)].append((_mix(key, c.message_id), c.message_id))
+        by_agent[c.agent_id][stratum_of(c)].append((_mix(mixing, c.message_id), c.message_id))
     picks: list[Pick] = []
     for agent_id in sorted(by_agent):
         strata = by_agent[agent_id]
