@@ -142,11 +142,15 @@ def first_to_score(review: Review) -> int | None:
 
 def neighbours(item: ReviewItem) -> tuple[int | None, int | None]:
     """The previous and next reply of the review (scoring order: agent, then position)."""
-    ids = list(db.session.scalars(db.select(ReviewItem.id).where(
-        ReviewItem.review_id == item.review_id)
-        .order_by(ReviewItem.agent_id, ReviewItem.position)))
-    at = ids.index(item.id)
-    return (ids[at - 1] if at > 0 else None, ids[at + 1] if at + 1 < len(ids) else None)
+    here = db.tuple_(ReviewItem.agent_id, ReviewItem.position)
+    mine = db.tuple_(db.literal(item.agent_id), db.literal(item.position))
+    base = db.select(ReviewItem.id).where(ReviewItem.review_id == item.review_id).limit(1)
+    previous: int | None = db.session.scalar(
+        base.where(here < mine).order_by(ReviewItem.agent_id.desc(),
+                                         ReviewItem.position.desc()))
+    following: int | None = db.session.scalar(
+        base.where(here > mine).order_by(ReviewItem.agent_id, ReviewItem.position))
+    return previous, following
 
 
 # --- calibration ---------------------------------------------------------------------------

@@ -413,3 +413,19 @@ def test_second_brand_has_its_own_review(make_user: Callable[..., User],
     outcome = services.open_due_reviews(datetime(2026, 12, 1, 6, 0, tzinfo=UTC))
     assert len(outcome.opened) == 1
     assert db.session.scalar(db.select(db.func.count(Review.id))) == 2
+
+
+def test_neighbours_follow_the_scoring_order(brand_id: int, make_user: Callable[..., User],
+                                             make_reply: Callable[..., Message]) -> None:
+    from app.review import queries
+
+    for agent in (make_user("agent"), make_user("agent")):
+        for _ in range(3):
+            make_reply(agent, at=NOV)
+    review = _open(brand_id)
+    ordered = sorted(review.items, key=lambda i: (i.agent_id, i.position))
+    ids = [i.id for i in ordered]
+    for at, item in enumerate(ordered):
+        previous, following = queries.neighbours(item)
+        assert previous == (ids[at - 1] if at else None)
+        assert following == (ids[at + 1] if at + 1 < len(ids) else None)
