@@ -91,7 +91,7 @@ JOBS: list[JobSpec] = [
             doc="settle replies whose send timed out by reading the platform back"),
     JobSpec("tickets.escalate", _escalate_tickets, 300,
             doc="escalate tickets left unresolved (7 days private, 3 days professional)"),
-    JobSpec("review.monthly", _open_due_reviews, 3600,
+    JobSpec("review.monthly", _open_due_reviews, 600,
             doc="open each brand's tone committee of last month once its 1st has come"),
 ]
 
