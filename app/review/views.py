@@ -514,7 +514,12 @@ def _brand_arg() -> Brand:
     if not brands:
         abort(404)
     raw = request.values.get("brand_id", "")
-    return next((b for b in brands if str(b.id) == raw), brands[0])
+    if not raw:
+        return brands[0]
+    found = next((b for b in brands if str(b.id) == raw), None)
+    if found is None:
+        abort(404)  # never save one brand's settings under another's name
+    return found
 
 
 @bp.route("/settings", methods=["GET", "POST"])
