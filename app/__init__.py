@@ -131,6 +131,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     from app.channels import bp as channels_bp
     from app.inbox import bp as inbox_bp
     from app.private import bp as private_bp
+    from app.review import bp as review_bp
     from app.tickets import bp as tickets_bp
 
     security.init_app(app)
@@ -143,6 +144,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(tickets_bp)
     app.register_blueprint(private_bp)
     app.register_blueprint(canned_bp)
+    app.register_blueprint(review_bp)
 
     from app import cli
 

@@ -136,7 +136,18 @@ def label(kind: str, value: str | None) -> str:
     """The translated label of an enumerated value (status, role, category...)."""
     if value is None:
         return ""
-    return _labels().get(kind, {}).get(value, value)
+    from flask import g, has_app_context
+    from flask_babel import get_locale
+
+    if not has_app_context():
+        return _labels().get(kind, {}).get(value, value)
+    # Built once per request and language: a page asks for dozens of labels (the header's
+    # channel strip alone, 13), and each build translates all of them (2 ms apiece).
+    key = str(get_locale())
+    cached: dict[str, dict[str, dict[str, str]]] = g.setdefault("care_labels", {})
+    if key not in cached:
+        cached[key] = _labels()
+    return cached[key].get(kind, {}).get(value, value)
 
 
 def init_labels(app: Flask) -> None:

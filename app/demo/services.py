@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.auth.passwords import hash_password
 from app.channels import crypto
 from app.demo.content import CANNED, CANNED_CATEGORIES, CONVERSATIONS, DEMO_USERS
+from app.demo.review import seed_review_demo
 from app.extensions import db
 from app.ingest.pipeline import store_page
 from app.models import (
@@ -116,6 +117,7 @@ def seed_demo(instance_path: Path, sandbox: SandboxStore | None = None,
         created_threads += 1
     brand.settings = {**(brand.settings or {}), "demo_conversations": sorted(done)}
     _seed_canned(brand)
+    created_threads += seed_review_demo(brand, channels, users, now)
     db.session.commit()
     return SeedReport(
         passwords={k: (DEMO_USERS[k]["email"], passwords[k]) for k in DEMO_USERS},

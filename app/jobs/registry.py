@@ -74,6 +74,12 @@ def _escalate_tickets() -> None:
     escalate_due()
 
 
+def _open_due_reviews() -> None:
+    from app.review.services import open_due_reviews
+
+    open_due_reviews()
+
+
 def _soon() -> Any:
     from datetime import datetime, timedelta
 
@@ -86,6 +92,8 @@ JOBS: list[JobSpec] = [
             doc="settle replies whose send timed out by reading the platform back"),
     JobSpec("tickets.escalate", _escalate_tickets, 300,
             doc="escalate tickets left unresolved (7 days private, 3 days professional)"),
+    JobSpec("review.monthly", _open_due_reviews, 600,
+            doc="open each brand's tone committee of last month once its 1st has come"),
 ]
 
 

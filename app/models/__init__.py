@@ -5,6 +5,18 @@ from app.models.author import Author, Segment
 from app.models.brand import Brand, Channel, ChannelStatus
 from app.models.canned import CannedReply
 from app.models.event import RealtimeEvent
+from app.models.review import (
+    AgentReport,
+    CalibrationScore,
+    Dispute,
+    DisputeStatus,
+    Review,
+    ReviewItem,
+    ReviewNotification,
+    ReviewSettings,
+    ReviewStatus,
+    RubricVersion,
+)
 from app.models.thread import (
     OPEN_STATUSES,
     Direction,
@@ -21,16 +33,26 @@ from app.models.view import SavedView
 
 __all__ = [
     "OPEN_STATUSES",
+    "AgentReport",
     "AuditEvent",
     "Author",
     "Brand",
+    "CalibrationScore",
     "CannedReply",
     "Channel",
     "ChannelStatus",
     "Direction",
+    "Dispute",
+    "DisputeStatus",
     "Message",
     "RealtimeEvent",
+    "Review",
+    "ReviewItem",
+    "ReviewNotification",
+    "ReviewSettings",
+    "ReviewStatus",
     "Role",
+    "RubricVersion",
     "SavedView",
     "Segment",
     "SendState",

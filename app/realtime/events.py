@@ -62,8 +62,10 @@ def _sid() -> str:
     return str(request.sid)  # type: ignore[attr-defined]
 
 
-def room_allowed(room: str, role: str) -> bool:
-    """Whether a role may join a room."""
+def room_allowed(room: str, role: str, user_id: int | None = None) -> bool:
+    """Whether a role (and user: a user's own room) may join a room."""
+    if room.startswith("user:"):
+        return user_id is not None and room == f"user:{user_id}"
     if room == INBOX_ROOM:
         return role in CARE_ROLES
     if room.startswith("thread:"):
@@ -93,7 +95,8 @@ def on_join(data: dict[str, Any]) -> dict[str, Any]:
     from flask_socketio import join_room
 
     room = data.get("room")
-    if not isinstance(room, str) or not room_allowed(room, current_user.role):
+    if not isinstance(room, str) or not room_allowed(room, current_user.role,
+                                                      current_user.id):
         raise EventError("room_not_allowed")
     answer: dict[str, Any] = {"room": room}
     if room.startswith("thread:"):
@@ -182,7 +185,8 @@ def on_catch_up(data: dict[str, Any]) -> dict[str, Any]:
     since = _int(data, "since")
     rooms = data.get("rooms") or [INBOX_ROOM]
     if not isinstance(rooms, list) or not all(
-        isinstance(r, str) and room_allowed(r, current_user.role) for r in rooms
+        isinstance(r, str) and room_allowed(r, current_user.role, current_user.id)
+        for r in rooms
     ):
         raise EventError("room_not_allowed")
     events, truncated = events_since(since, rooms)
