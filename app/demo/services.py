@@ -15,6 +15,7 @@ from flask import current_app
 from app.auth.passwords import hash_password
 from app.channels import crypto
 from app.demo.content import CANNED, CONVERSATIONS, DEMO_USERS
+from app.demo.history import seed_history
 from app.extensions import db
 from app.ingest.pipeline import store_page
 from app.models import (
@@ -115,6 +116,7 @@ def seed_demo(instance_path: Path, sandbox: SandboxStore | None = None,
         created_threads += 1
     brand.settings = {**(brand.settings or {}), "demo_conversations": sorted(done)}
     _seed_canned(brand)
+    seed_history(brand, list(channels.values()), [users["agent"], users["agent2"]], now)
     db.session.commit()
     return SeedReport(
         passwords={k: (DEMO_USERS[k]["email"], passwords[k]) for k in DEMO_USERS},

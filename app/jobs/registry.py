@@ -73,6 +73,18 @@ def _escalate_tickets() -> None:
     escalate_due()
 
 
+def _dashboard_rollup() -> None:
+    from app.dashboard.upkeep import refresh
+
+    refresh()
+
+
+def _send_surveys() -> None:
+    from app.surveys.services import send_due
+
+    send_due()
+
+
 def _soon() -> Any:
     from datetime import datetime, timedelta
 
@@ -85,6 +97,10 @@ JOBS: list[JobSpec] = [
             doc="settle replies whose send timed out by reading the platform back"),
     JobSpec("tickets.escalate", _escalate_tickets, 300,
             doc="escalate tickets left unresolved (7 days private, 3 days professional)"),
+    JobSpec("dashboard.rollup", _dashboard_rollup, 60,
+            doc="rewrite the dashboard rollups of what changed since the last run"),
+    JobSpec("surveys.send", _send_surveys, 60,
+            doc="send the satisfaction survey of newly resolved threads (brands that enable it)"),
 ]
 
 

@@ -3,8 +3,11 @@
 from app.models.audit import AuditEvent
 from app.models.author import Author, Segment
 from app.models.brand import Brand, Channel, ChannelStatus
+from app.models.brand_report import BrandReportSettings, SurveyFallback
 from app.models.canned import CannedReply
+from app.models.dashboard import DashboardWatermark, DayRollup, ThreadFact
 from app.models.event import RealtimeEvent
+from app.models.survey import Survey, SurveyState
 from app.models.thread import (
     OPEN_STATUSES,
     Direction,
@@ -24,9 +27,12 @@ __all__ = [
     "AuditEvent",
     "Author",
     "Brand",
+    "BrandReportSettings",
     "CannedReply",
     "Channel",
     "ChannelStatus",
+    "DashboardWatermark",
+    "DayRollup",
     "Direction",
     "Message",
     "RealtimeEvent",
@@ -34,7 +40,11 @@ __all__ = [
     "SavedView",
     "Segment",
     "SendState",
+    "Survey",
+    "SurveyFallback",
+    "SurveyState",
     "Thread",
+    "ThreadFact",
     "ThreadStatus",
     "Ticket",
     "TicketStatus",
