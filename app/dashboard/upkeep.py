@@ -28,7 +28,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -62,6 +62,7 @@ MARGIN = timedelta(minutes=2)
 CHUNK = 500
 
 Key = tuple[int, int, date]  # brand, channel, local day
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def refresh(now: datetime | None = None) -> UpkeepReport:
     """The job: bring the rollups up to date with what changed since the last run."""
     now = now or utcnow()
     mark = _watermark()
-    since = (mark.run_at or datetime.min.replace(tzinfo=now.tzinfo)) - MARGIN
+    since = mark.run_at - MARGIN if mark.run_at is not None else EPOCH
     top_message, top_audit, top_survey = (_max_id(Message.id), _max_id(AuditEvent.id),
                                           _max_id(Survey.id))
     brands = _Brands()

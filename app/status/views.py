@@ -27,8 +27,10 @@ def _definitions() -> dict[str, str]:
         "median": _("Half of the answered questions got their first answer within this time "
                     "(clock time, nights and week-ends included)."),
         "now": _("The median first answer of the questions answered in the last two hours."),
-        "responsive": _("Very responsive: at least 90% of questions answered, with a median "
-                        "first answer within 15 minutes, over the last 7 days."),
+        "responsive": _("Very responsive: at least %(share)s of questions answered, with a "
+                        "median first answer within %(minutes)s minutes, over the last 7 days.",
+                        share=percent(services.RESPONSIVE_SHARE),
+                        minutes=services.RESPONSIVE_MEDIAN // 60),
     }
 
 
