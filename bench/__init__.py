@@ -10,4 +10,5 @@ from __future__ import annotations
 BENCHMARKS: dict[str, str] = {
     "ingest": "bench.ingest",
     "fanout": "bench.fanout",
+    "dashboard": "bench.dashboard",
 }

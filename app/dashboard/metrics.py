@@ -533,6 +533,30 @@ class DateRange:
         return [self.start + timedelta(days=i) for i in range(self.days)]
 
 
+def month_end(first: date) -> date:
+    """The last day of the month of ``first``."""
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def split_months(rng: DateRange) -> tuple[list[DateRange], DateRange | None]:
+    """The range as its whole months (first days, inclusive) and the partial edges.
+
+    Returns (edges, months): ``months`` spans the first days of the months lying entirely
+    inside the range (None when there is none); ``edges`` are the day ranges outside them.
+    """
+    first = rng.start if rng.start.day == 1 else month_end(rng.start) + timedelta(days=1)
+    last_end = rng.end if month_end(rng.end) == rng.end else rng.end.replace(day=1) - \
+        timedelta(days=1)
+    if first > last_end:
+        return [rng], None
+    edges = []
+    if rng.start < first:
+        edges.append(DateRange(rng.start, first - timedelta(days=1)))
+    if last_end < rng.end:
+        edges.append(DateRange(last_end + timedelta(days=1), rng.end))
+    return edges, DateRange(first, last_end.replace(day=1))
+
+
 def preset_range(preset: str, today: date) -> DateRange:
     """The range of a preset: today, the last 7 or 30 days, or this month so far."""
     if preset == "today":

@@ -11,7 +11,7 @@ from app.audit import record
 from app.dashboard import metrics
 from app.dashboard.queries import Dashboard
 from app.extensions import db
-from app.filters import label
+from app.filters import _labels as labels
 from app.models import Brand, BrandReportSettings, User, utcnow
 
 
@@ -41,8 +41,10 @@ def _pct(value: float | None) -> float | None:
 
 def chart_data(board: Dashboard) -> dict[str, Any]:
     """The series the page's charts draw (the tables beside them show the same numbers)."""
-    days = [str(format_date(d, "d MMM")) for d, _f in board.by_day]
-    figs = [f for _d, f in board.by_day]
+    names = labels()["category"]  # one build of the label table, not one per category
+    pattern = {"day": "d MMM", "week": "d MMM", "month": "MMM y"}[board.grain]
+    days = [str(format_date(d, pattern)) for d, _f in board.series]
+    figs = [f for _d, f in board.series]
     return {
         "days": days,
         "mentions": [f.mentions for f in figs],
@@ -55,7 +57,7 @@ def chart_data(board: Dashboard) -> dict[str, Any]:
                      for f in figs],
         "negative_share": [_pct(f.negative_share) for f in figs],
         "categories": list(metrics.CATEGORIES),
-        "category_labels": [label("category", c) for c in metrics.CATEGORIES],
+        "category_labels": [names.get(c, c) for c in metrics.CATEGORIES],
         "category_counts": [board.figures.categories[c] for c in metrics.CATEGORIES],
         "category_previous": [board.previous.categories[c] for c in metrics.CATEGORIES],
         "questions": list(metrics.QUESTIONS),

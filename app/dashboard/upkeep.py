@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import Date, and_, delete, func, insert, literal, or_, select
 
 from app.dashboard import metrics
 from app.extensions import db
@@ -45,12 +45,14 @@ from app.models import (
     DashboardWatermark,
     DayRollup,
     Message,
+    MonthRollup,
     Survey,
     SurveyState,
     Thread,
     ThreadFact,
     utcnow,
 )
+from app.models.types import UTCDateTime
 from app.sla.calendar import BusinessCalendar
 from app.sla.policy import policy_for
 
@@ -266,12 +268,34 @@ def _day_row(brands: _Brands, key: Key) -> dict[str, float]:
     return metrics.rollup_values(facts, polarities, surveys)
 
 
+def rewrite_months(months: Iterable[Key]) -> None:
+    """Rewrite these (brand, channel, first day of month) rows as sums of their day rows."""
+    day_table, month_table = DayRollup.__table__, MonthRollup.__table__
+    now = utcnow()
+    for brand_id, channel_id, first in sorted(set(months)):
+        last = metrics.month_end(first)
+        db.session.execute(delete(MonthRollup).where(
+            MonthRollup.brand_id == brand_id, MonthRollup.channel_id == channel_id,
+            MonthRollup.month == first))
+        sums = select(
+            literal(brand_id), literal(channel_id), literal(first, Date),
+            literal(now, UTCDateTime()),
+            *[func.sum(day_table.c[name]) for name in metrics.SUM_COLUMNS],
+        ).where(DayRollup.brand_id == brand_id, DayRollup.channel_id == channel_id,
+                DayRollup.day >= first, DayRollup.day <= last
+                ).having(func.count() > 0)
+        db.session.execute(insert(month_table).from_select(
+            ["brand_id", "channel_id", "month", "updated_at", *metrics.SUM_COLUMNS], sums))
+
+
 def rewrite_rollups(keys: Iterable[Key], brands: _Brands | None = None) -> int:
-    """Rewrite these rollup rows from the facts, messages and surveys (flush); rows written."""
+    """Rewrite these day rows (and their month rows) from the facts, messages and surveys
+    (flush); returns the day rows written."""
     brands = brands or _Brands()
     written = 0
     now = utcnow()
-    for key in sorted(keys):
+    keys = sorted(set(keys))
+    for key in keys:
         brand_id, channel_id, day = key
         if brand_id not in brands.zone:
             continue
@@ -283,6 +307,7 @@ def rewrite_rollups(keys: Iterable[Key], brands: _Brands | None = None) -> int:
             db.session.execute(insert(DayRollup).values(
                 brand_id=brand_id, channel_id=channel_id, day=day, updated_at=now, **row))
             written += 1
+    rewrite_months((b, c, d.replace(day=1)) for b, c, d in keys if b in brands.zone)
     return written
 
 

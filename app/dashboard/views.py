@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from babel.numbers import parse_pattern
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_percent, format_timedelta
+from flask_babel import format_date, format_timedelta, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -37,22 +38,34 @@ def duration(seconds: float | None) -> str:
     return str(format_timedelta(timedelta(seconds=seconds), threshold=1.5))
 
 
+_PERCENT = parse_pattern("#,##0.#%")
+_CHANGE = parse_pattern("#,##0%")
+
+
 def percent(value: float | None) -> str:
     """A share as a percentage, or a dash when there is nothing to divide."""
-    return "—" if value is None else str(format_percent(value, "#,##0.#%"))
+    # The pattern is parsed once (flask_babel's format_percent parses it on every call, and
+    # a dashboard shows hundreds of shares).
+    return "—" if value is None else str(_PERCENT.apply(value, get_locale()))
 
 
 def evolution(value: float | None) -> str:
     """A relative change, signed ("+12%"), or nothing."""
     if value is None:
         return ""
-    return ("+" if value > 0 else "") + str(format_percent(value, "#,##0%"))
+    return ("+" if value > 0 else "") + str(_CHANGE.apply(value, get_locale()))
 
 
 @bp.app_template_filter("dashdate")
 def dashdate(day: date) -> str:
     """A day in the page's language ("7 Dec 2026")."""
     return str(format_date(day, "medium"))
+
+
+@bp.app_template_filter("dashmonth")
+def dashmonth(day: date) -> str:
+    """A month in the page's language ("December 2026")."""
+    return str(format_date(day, "MMMM y"))
 
 
 @bp.app_context_processor

@@ -5,7 +5,7 @@ from app.models.author import Author, Segment
 from app.models.brand import Brand, Channel, ChannelStatus
 from app.models.brand_report import BrandReportSettings, SurveyFallback
 from app.models.canned import CannedReply
-from app.models.dashboard import DashboardWatermark, DayRollup, ThreadFact
+from app.models.dashboard import DashboardWatermark, DayRollup, MonthRollup, ThreadFact
 from app.models.event import RealtimeEvent
 from app.models.survey import Survey, SurveyState
 from app.models.thread import (
@@ -35,6 +35,7 @@ __all__ = [
     "DayRollup",
     "Direction",
     "Message",
+    "MonthRollup",
     "RealtimeEvent",
     "Role",
     "SavedView",

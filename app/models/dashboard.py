@@ -81,11 +81,29 @@ class DayRollup(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class MonthRollup(db.Model):
+    """The sum of a (brand, channel) month's day rows (``month`` is the month's first day).
+
+    Long ranges read whole months here and only their partial edge months from the day rows:
+    two years are 24 rows a channel instead of 731.
+    """
+
+    __tablename__ = "dashboard_month_rollups"
+    __table_args__ = (Index("ix_dashboard_month_rollups_brand_month", "brand_id", "month"),)
+
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    polarity_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 # Declarative accepts columns added to a mapped class after its creation: one integer column
 # per summed count, named once in the metrics module (the rollup SQL reads the same names).
-for _name in COUNT_COLUMNS:
-    setattr(DayRollup, _name, mapped_column(_name, Integer, nullable=False, default=0))
-assert set(SCALAR_COLUMNS) <= set(DayRollup.__table__.c.keys())
+for _model in (DayRollup, MonthRollup):
+    for _name in COUNT_COLUMNS:
+        setattr(_model, _name, mapped_column(_name, Integer, nullable=False, default=0))
+    assert set(SCALAR_COLUMNS) <= set(_model.__table__.c.keys())
 
 
 class DashboardWatermark(db.Model):

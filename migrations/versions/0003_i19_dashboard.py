@@ -1,8 +1,8 @@
-"""dashboard: thread facts, day rollups, watermark, surveys, report settings; messages (channel, time) index
+"""dashboard: thread facts, day and month rollups, watermark, surveys, report settings; messages (channel, time) index
 
 Revision ID: i19_dashboard
 Revises: 0002_sla_due_indexes
-Create Date: 2026-12-07 02:26:42.901969
+Create Date: 2026-12-07 02:57:27.271861
 
 """
 from alembic import op
@@ -150,6 +150,117 @@ def upgrade():
     with op.batch_alter_table('dashboard_day_rollups', schema=None) as batch_op:
         batch_op.create_index('ix_dashboard_rollups_brand_day', ['brand_id', 'day'], unique=False)
 
+    op.create_table('dashboard_month_rollups',
+    sa.Column('brand_id', sa.Integer(), nullable=False),
+    sa.Column('channel_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('polarity_sum', sa.Float(), nullable=False),
+    sa.Column('updated_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('mentions', sa.Integer(), nullable=False),
+    sa.Column('negative', sa.Integer(), nullable=False),
+    sa.Column('polarity_n', sa.Integer(), nullable=False),
+    sa.Column('threads', sa.Integer(), nullable=False),
+    sa.Column('excluded', sa.Integer(), nullable=False),
+    sa.Column('answered', sa.Integer(), nullable=False),
+    sa.Column('moved', sa.Integer(), nullable=False),
+    sa.Column('loop_closed', sa.Integer(), nullable=False),
+    sa.Column('frt_n', sa.Integer(), nullable=False),
+    sa.Column('frtb_n', sa.Integer(), nullable=False),
+    sa.Column('sla_first_n', sa.Integer(), nullable=False),
+    sa.Column('sla_first_met', sa.Integer(), nullable=False),
+    sa.Column('sla_res_n', sa.Integer(), nullable=False),
+    sa.Column('sla_res_met', sa.Integer(), nullable=False),
+    sa.Column('sv_sent', sa.Integer(), nullable=False),
+    sa.Column('sv_answered', sa.Integer(), nullable=False),
+    sa.Column('frt_h0', sa.Integer(), nullable=False),
+    sa.Column('frt_h1', sa.Integer(), nullable=False),
+    sa.Column('frt_h2', sa.Integer(), nullable=False),
+    sa.Column('frt_h3', sa.Integer(), nullable=False),
+    sa.Column('frt_h4', sa.Integer(), nullable=False),
+    sa.Column('frt_h5', sa.Integer(), nullable=False),
+    sa.Column('frt_h6', sa.Integer(), nullable=False),
+    sa.Column('frt_h7', sa.Integer(), nullable=False),
+    sa.Column('frt_h8', sa.Integer(), nullable=False),
+    sa.Column('frt_h9', sa.Integer(), nullable=False),
+    sa.Column('frt_h10', sa.Integer(), nullable=False),
+    sa.Column('frt_h11', sa.Integer(), nullable=False),
+    sa.Column('frt_h12', sa.Integer(), nullable=False),
+    sa.Column('frt_h13', sa.Integer(), nullable=False),
+    sa.Column('frt_h14', sa.Integer(), nullable=False),
+    sa.Column('frt_h15', sa.Integer(), nullable=False),
+    sa.Column('frt_h16', sa.Integer(), nullable=False),
+    sa.Column('frt_h17', sa.Integer(), nullable=False),
+    sa.Column('frt_h18', sa.Integer(), nullable=False),
+    sa.Column('frt_h19', sa.Integer(), nullable=False),
+    sa.Column('frt_h20', sa.Integer(), nullable=False),
+    sa.Column('frt_h21', sa.Integer(), nullable=False),
+    sa.Column('frt_h22', sa.Integer(), nullable=False),
+    sa.Column('frt_h23', sa.Integer(), nullable=False),
+    sa.Column('frt_h24', sa.Integer(), nullable=False),
+    sa.Column('frt_h25', sa.Integer(), nullable=False),
+    sa.Column('frtb_h0', sa.Integer(), nullable=False),
+    sa.Column('frtb_h1', sa.Integer(), nullable=False),
+    sa.Column('frtb_h2', sa.Integer(), nullable=False),
+    sa.Column('frtb_h3', sa.Integer(), nullable=False),
+    sa.Column('frtb_h4', sa.Integer(), nullable=False),
+    sa.Column('frtb_h5', sa.Integer(), nullable=False),
+    sa.Column('frtb_h6', sa.Integer(), nullable=False),
+    sa.Column('frtb_h7', sa.Integer(), nullable=False),
+    sa.Column('frtb_h8', sa.Integer(), nullable=False),
+    sa.Column('frtb_h9', sa.Integer(), nullable=False),
+    sa.Column('frtb_h10', sa.Integer(), nullable=False),
+    sa.Column('frtb_h11', sa.Integer(), nullable=False),
+    sa.Column('frtb_h12', sa.Integer(), nullable=False),
+    sa.Column('frtb_h13', sa.Integer(), nullable=False),
+    sa.Column('frtb_h14', sa.Integer(), nullable=False),
+    sa.Column('frtb_h15', sa.Integer(), nullable=False),
+    sa.Column('frtb_h16', sa.Integer(), nullable=False),
+    sa.Column('frtb_h17', sa.Integer(), nullable=False),
+    sa.Column('frtb_h18', sa.Integer(), nullable=False),
+    sa.Column('frtb_h19', sa.Integer(), nullable=False),
+    sa.Column('frtb_h20', sa.Integer(), nullable=False),
+    sa.Column('frtb_h21', sa.Integer(), nullable=False),
+    sa.Column('frtb_h22', sa.Integer(), nullable=False),
+    sa.Column('frtb_h23', sa.Integer(), nullable=False),
+    sa.Column('frtb_h24', sa.Integer(), nullable=False),
+    sa.Column('frtb_h25', sa.Integer(), nullable=False),
+    sa.Column('cat_account', sa.Integer(), nullable=False),
+    sa.Column('cat_listing', sa.Integer(), nullable=False),
+    sa.Column('cat_payment', sa.Integer(), nullable=False),
+    sa.Column('cat_dispute', sa.Integer(), nullable=False),
+    sa.Column('cat_delivery', sa.Integer(), nullable=False),
+    sa.Column('cat_technical', sa.Integer(), nullable=False),
+    sa.Column('cat_fraud', sa.Integer(), nullable=False),
+    sa.Column('cat_praise', sa.Integer(), nullable=False),
+    sa.Column('cat_other', sa.Integer(), nullable=False),
+    sa.Column('urg_hacked_account', sa.Integer(), nullable=False),
+    sa.Column('urg_scam', sa.Integer(), nullable=False),
+    sa.Column('urg_money_blocked', sa.Integer(), nullable=False),
+    sa.Column('urg_public_threat', sa.Integer(), nullable=False),
+    sa.Column('urg_abuse', sa.Integer(), nullable=False),
+    sa.Column('urg_safety', sa.Integer(), nullable=False),
+    sa.Column('sv_speed_1', sa.Integer(), nullable=False),
+    sa.Column('sv_speed_2', sa.Integer(), nullable=False),
+    sa.Column('sv_speed_3', sa.Integer(), nullable=False),
+    sa.Column('sv_speed_4', sa.Integer(), nullable=False),
+    sa.Column('sv_speed_5', sa.Integer(), nullable=False),
+    sa.Column('sv_listening_1', sa.Integer(), nullable=False),
+    sa.Column('sv_listening_2', sa.Integer(), nullable=False),
+    sa.Column('sv_listening_3', sa.Integer(), nullable=False),
+    sa.Column('sv_listening_4', sa.Integer(), nullable=False),
+    sa.Column('sv_listening_5', sa.Integer(), nullable=False),
+    sa.Column('sv_resolution_1', sa.Integer(), nullable=False),
+    sa.Column('sv_resolution_2', sa.Integer(), nullable=False),
+    sa.Column('sv_resolution_3', sa.Integer(), nullable=False),
+    sa.Column('sv_resolution_4', sa.Integer(), nullable=False),
+    sa.Column('sv_resolution_5', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_dashboard_month_rollups_brand_id_brands')),
+    sa.ForeignKeyConstraint(['channel_id'], ['channels.id'], name=op.f('fk_dashboard_month_rollups_channel_id_channels')),
+    sa.PrimaryKeyConstraint('brand_id', 'channel_id', 'month', name=op.f('pk_dashboard_month_rollups'))
+    )
+    with op.batch_alter_table('dashboard_month_rollups', schema=None) as batch_op:
+        batch_op.create_index('ix_dashboard_month_rollups_brand_month', ['brand_id', 'month'], unique=False)
+
     op.create_table('dashboard_thread_facts',
     sa.Column('thread_id', sa.Integer(), nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
@@ -233,6 +344,10 @@ def downgrade():
         batch_op.drop_index('ix_dashboard_facts_brand_reply')
 
     op.drop_table('dashboard_thread_facts')
+    with op.batch_alter_table('dashboard_month_rollups', schema=None) as batch_op:
+        batch_op.drop_index('ix_dashboard_month_rollups_brand_month')
+
+    op.drop_table('dashboard_month_rollups')
     with op.batch_alter_table('dashboard_day_rollups', schema=None) as batch_op:
         batch_op.drop_index('ix_dashboard_rollups_brand_day')
 

@@ -140,3 +140,14 @@ def test_survey_answers_are_rate_limited(client: FlaskClient, survey: Survey) ->
     assert codes[:10] == [400] * 10
     assert 429 in codes[10:]
     assert _unanswered(survey.id)
+
+
+def test_split_months() -> None:
+    d = metrics.DateRange
+    assert metrics.split_months(d(date(2026, 10, 1), date(2026, 10, 31))) == (
+        [], d(date(2026, 10, 1), date(2026, 10, 1)))
+    assert metrics.split_months(d(date(2026, 9, 29), date(2026, 12, 2))) == (
+        [d(date(2026, 9, 29), date(2026, 9, 30)), d(date(2026, 12, 1), date(2026, 12, 2))],
+        d(date(2026, 10, 1), date(2026, 11, 1)))
+    assert metrics.split_months(d(date(2026, 10, 2), date(2026, 10, 30))) == (
+        [d(date(2026, 10, 2), date(2026, 10, 30))], None)

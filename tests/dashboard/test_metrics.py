@@ -106,7 +106,8 @@ def test_sentiment_by_local_day(brand_channels: tuple[Brand, Channel, Channel]) 
     build(Spec(datetime(2026, 12, 1, 11, 0, tzinfo=UTC), polarity=None), x)
     upkeep.refresh(NOW)
     board = queries.load(brand, metrics.DateRange(date(2026, 11, 30), date(2026, 12, 1)), None)
-    by_day = dict(board.by_day)
+    assert board.grain == "day"
+    by_day = dict(board.series)
     assert by_day[date(2026, 11, 30)].mentions == 0
     dec1 = by_day[date(2026, 12, 1)]
     assert dec1.mentions == 4 and dec1.threads == 3

@@ -22,13 +22,13 @@ from app.models import Brand, Channel, Message, Survey, Thread
 from app.sla.policy import policy_for
 from tests.dashboard.conftest import Reply, Spec, build
 
-START = datetime(2026, 10, 20, 0, 0, tzinfo=UTC)
+START = datetime(2026, 10, 1, 0, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 12, 12, 0, tzinfo=UTC)
 ZONE = ZoneInfo("Europe/Paris")
 
 
 def _random_spec(rng: random.Random) -> Spec:
-    opened = START + timedelta(minutes=rng.randint(0, 21 * 1440))
+    opened = START + timedelta(minutes=rng.randint(0, 40 * 1440))
     replies: list[Reply] = []
     roll = rng.random()
     delay = timedelta(minutes=rng.choice([1, 3, 7, 25, 70, 400, 2000, 9000]) * rng.random())
@@ -157,9 +157,19 @@ def test_rollups_equal_direct_computation(seed: int,
                            sent_at=NOW - timedelta(hours=1)))
     db.session.commit()
     upkeep.refresh(NOW)
-    for _ in range(8):
-        first = date(2026, 10, 18) + timedelta(days=rng.randint(0, 20))
-        last = min(first + timedelta(days=rng.randint(0, 25)), date(2026, 11, 12))
-        days = metrics.DateRange(first, last)
+    ranges = [metrics.DateRange(date(2026, 10, 1), date(2026, 10, 31)),  # one whole month
+              metrics.DateRange(date(2026, 9, 29), date(2026, 11, 2)),  # month and edges
+              metrics.DateRange(date(2026, 8, 1), date(2026, 11, 12)),  # by week
+              metrics.DateRange(date(2025, 11, 1), date(2026, 11, 12))]  # by month
+    for _ in range(6):
+        first = date(2026, 9, 28) + timedelta(days=rng.randint(0, 40))
+        last = min(first + timedelta(days=rng.randint(0, 45)), date(2026, 11, 12))
+        ranges.append(metrics.DateRange(first, last))
+    for days in ranges:
         channel = rng.choice([None, x, fb])
-        _same(queries.load(brand, days, channel).figures, _direct(brand, days, channel))
+        board = queries.load(brand, days, channel)
+        direct = _direct(brand, days, channel)
+        _same(board.figures, direct)
+        # The series adds up to the total, whatever its cut (day, week, month).
+        assert sum(f.threads for _d, f in board.series) == direct.threads
+        assert sum(f.mentions for _d, f in board.series) == direct.mentions
