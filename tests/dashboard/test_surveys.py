@@ -153,3 +153,36 @@ def test_survey_link_expires(app: Flask, client: FlaskClient, http_sandbox: Http
     assert "expired" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Survey, survey.id).answered_at is None  # type: ignore[union-attr]
+
+
+def test_facebook_survey_uses_the_comments_private_reply_once(
+        app: Flask, http_sandbox: HttpSandbox, sandbox_channel: Callable[..., Channel],
+        make_user: Callable[..., User]) -> None:
+    thread = sandbox_thread(http_sandbox, sandbox_channel, network="facebook",
+                            text="Mon colis n'est jamais arrivé, commande bloquée")
+    _enable(thread)
+    _answer_and_resolve(thread, make_user("agent"))
+    assert surveys.send_due() == 1
+    survey = db.session.scalar(db.select(Survey))
+    assert survey is not None and survey.route == "private_reply", survey.route
+    assert survey.state == "sent"
+    messages = http_sandbox.timeline(network="facebook", kind="message")
+    assert len(messages) == 1 and "/survey/" in messages[0]["text"]
+
+
+def test_facebook_without_a_private_route_follows_the_brand_choice(
+        app: Flask, http_sandbox: HttpSandbox, sandbox_channel: Callable[..., Channel],
+        make_user: Callable[..., User]) -> None:
+    thread = sandbox_thread(http_sandbox, sandbox_channel, network="facebook")
+    agent = make_user("agent")
+    # The comment's one private reply is used by the agent: no private route is left.
+    inbox.move_to_private(agent, thread, "Pouvez-vous nous donner votre numéro de commande ?",
+                          idempotency_key="move-1")
+    inbox.change_status(agent, thread, "resolved")
+    _enable(thread)
+    surveys.send_due()
+    survey = db.session.scalar(db.select(Survey))
+    assert survey is not None and survey.state == "skipped"
+    assert survey.route == "no_private_route"
+    assert not [m for m in http_sandbox.timeline(network="facebook")
+                if "/survey/" in m["text"]]
