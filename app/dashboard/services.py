@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import format_date
 
@@ -64,6 +65,20 @@ def chart_data(board: Dashboard) -> dict[str, Any]:
         "distribution": [list(board.figures.questions[q].distribution)
                          for q in metrics.QUESTIONS],
     }
+
+
+def latest_comments(board: Dashboard, limit: int = 8) -> list[dict[str, Any]]:
+    """The period's latest survey comments, personal data masked, with their polarity."""
+    from app.surveys.services import latest_comments as answered
+    from app.surveys.services import masked_comment
+
+    zone = ZoneInfo(board.brand.timezone or "UTC")
+    start = metrics.day_bounds(board.range.start, zone)[0]
+    end = metrics.day_bounds(board.range.end, zone)[1]
+    return [{"at": s.answered_at, "text": masked_comment(s), "polarity": s.comment_polarity,
+             "resolution": s.resolution, "channel_id": s.channel_id}
+            for s in answered(board.brand.id, start, end, limit)
+            if board.channel is None or s.channel_id == board.channel.id]
 
 
 def report_settings(brand: Brand) -> BrandReportSettings:

@@ -99,6 +99,7 @@ def index() -> Any:
     board, error = _board()
     assert board is not None
     return render_template("dashboard/index.html", board=board, error=error,
+                           comments=services.latest_comments(board),
                            presets=metrics.PRESETS, brands=queries.brands(),
                            chart=services.chart_data(board),
                            args=request.args), 400 if error else 200

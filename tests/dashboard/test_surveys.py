@@ -94,6 +94,12 @@ def test_survey_end_to_end_through_the_sandbox_dm(
     figs = queries.load(brand, metrics.DateRange(today, today), None).figures
     assert figs.surveys_sent == 1 and figs.surveys_answered == 1
     assert figs.questions["resolution"].distribution == (0, 1, 0, 0, 0)
+    # The comment is on the dashboard with its personal data masked.
+    reader = make_user("brand")
+    client.post("/login", data={"email": reader.email, "password": "correct horse battery"})
+    page = client.get("/dashboard?preset=today").get_data(as_text=True)
+    assert "Merci, mon numéro est [phone]" in page
+    assert "06 12 34 56 78" not in page
 
 
 def test_no_survey_for_abusive_disabled_or_recently_surveyed(
