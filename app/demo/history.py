@@ -294,11 +294,10 @@ def _survey(rng: random.Random, thread: Thread, brand: Brand, channel: Channel,
             author: Author, lang: str, resolved: datetime, now: datetime,
             last_survey: dict[int, datetime], zone: ZoneInfo, waited: timedelta) -> None:
     sent_at = min(resolved + timedelta(minutes=1), now - timedelta(seconds=30))
-    db.session.flush()  # the thread's id
     previous = last_survey.get(author.id)
     recent = previous is not None and sent_at - previous < timedelta(days=30)
     survey = Survey(
-        thread_id=thread.id, brand_id=brand.id, channel_id=channel.id, author_id=author.id,
+        thread=thread, brand_id=brand.id, channel_id=channel.id, author_id=author.id,
         language=lang, day=local_day(sent_at, zone), created_at=sent_at,
         expires_at=sent_at + timedelta(days=14),
         state=SurveyState.SKIPPED.value if recent else SurveyState.SENT.value,
@@ -308,7 +307,8 @@ def _survey(rng: random.Random, thread: Thread, brand: Brand, channel: Channel,
         return
     last_survey[author.id] = sent_at
     db.session.add(Message(
-        thread=thread, channel_id=channel.id, platform_id=f"hist-survey-{thread.id}",
+        thread=thread, channel_id=channel.id,
+        platform_id=f"hist-survey-{thread.origin_platform_id}",
         direction=Direction.OUTBOUND.value, kind=SURVEY_KIND,
         visibility=Visibility.PRIVATE.value, text="(survey link)", platform_created_at=sent_at,
         received_at=sent_at, send_state=SendState.SENT.value, sent_at=sent_at))

@@ -116,7 +116,8 @@ def seed_demo(instance_path: Path, sandbox: SandboxStore | None = None,
         created_threads += 1
     brand.settings = {**(brand.settings or {}), "demo_conversations": sorted(done)}
     _seed_canned(brand)
-    seed_history(brand, list(channels.values()), [users["agent"], users["agent2"]], now)
+    created_threads += seed_history(brand, list(channels.values()),
+                                    [users["agent"], users["agent2"]], now)
     db.session.commit()
     return SeedReport(
         passwords={k: (DEMO_USERS[k]["email"], passwords[k]) for k in DEMO_USERS},
