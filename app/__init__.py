@@ -103,6 +103,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     # Socket handlers are declared before the server exists, so that Flask-SocketIO keeps them
     # and installs them on every server it builds (one per app).
+    from app.dashboard import events as _dashboard_events  # noqa: F401
     from app.realtime import events as _socket_events  # noqa: F401
 
     # Flask-SocketIO keeps the previous app's queue manager in its options; each app must get
@@ -129,9 +130,12 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     from app.auth import bp as auth_bp
     from app.canned import bp as canned_bp
     from app.channels import bp as channels_bp
+    from app.dashboard.views import bp as dashboard_bp
     from app.inbox import bp as inbox_bp
     from app.private import bp as private_bp
     from app.review import bp as review_bp
+    from app.status.views import bp as status_bp
+    from app.surveys.views import bp as surveys_bp
     from app.tickets import bp as tickets_bp
 
     security.init_app(app)
@@ -145,6 +149,9 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(private_bp)
     app.register_blueprint(canned_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(surveys_bp)
+    app.register_blueprint(status_bp)
 
     from app import cli
 

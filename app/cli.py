@@ -51,6 +51,22 @@ def init_app(app: Flask) -> None:
         except KeyboardInterrupt:
             runner.stop()
 
+    @app.cli.command("dashboard-rebuild")
+    @click.option("--brand", "slug", default=None, help="one brand's slug (default: all)")
+    def dashboard_rebuild_command(slug: str | None) -> None:
+        """Rebuild the dashboard's facts and rollups from the raw tables."""
+        from app.dashboard.upkeep import rebuild
+        from app.extensions import db
+        from app.models import Brand
+
+        brand_id = None
+        if slug:
+            brand = db.session.scalar(db.select(Brand).filter_by(slug=slug))
+            if brand is None:
+                raise click.BadParameter(f"no brand {slug!r}", param_hint="--brand")
+            brand_id = brand.id
+        click.echo(f"{rebuild(brand_id)} rollup rows written.")
+
     @app.cli.command("rotate-keys")
     def rotate_keys_command() -> None:
         """Re-encrypt channel credentials with the newest key of CARE_FERNET_KEYS."""

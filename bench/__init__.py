@@ -11,4 +11,5 @@ BENCHMARKS: dict[str, str] = {
     "ingest": "bench.ingest",
     "fanout": "bench.fanout",
     "review": "bench.review",
+    "dashboard": "bench.dashboard",
 }

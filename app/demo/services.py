@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.auth.passwords import hash_password
 from app.channels import crypto
 from app.demo.content import CANNED, CANNED_CATEGORIES, CONVERSATIONS, DEMO_USERS
+from app.demo.history import seed_history
 from app.demo.review import seed_review_demo
 from app.extensions import db
 from app.ingest.pipeline import store_page
@@ -117,6 +118,9 @@ def seed_demo(instance_path: Path, sandbox: SandboxStore | None = None,
         created_threads += 1
     brand.settings = {**(brand.settings or {}), "demo_conversations": sorted(done)}
     _seed_canned(brand)
+    # The dashboard's history first: the committee's demo draws from those months' replies.
+    created_threads += seed_history(brand, list(channels.values()),
+                                    [users["agent"], users["agent2"]], now)
     created_threads += seed_review_demo(brand, channels, users, now)
     db.session.commit()
     return SeedReport(

@@ -21,9 +21,9 @@ from app.security import ALL_ROLES, CARE_ROLES, roles
 @bp.route("/")
 @roles(ALL_ROLES)
 def home() -> Any:
-    """Send each role to its place: the inbox for care roles, the account page otherwise."""
+    """Send each role to its place: the inbox for care roles, the dashboard for the brand."""
     if current_user.role == Role.BRAND:
-        return redirect(url_for("auth.account"))
+        return redirect(url_for("dashboard.index"))
     return redirect(url_for("inbox.index"))
 
 

@@ -80,6 +80,18 @@ def _open_due_reviews() -> None:
     open_due_reviews()
 
 
+def _dashboard_rollup() -> None:
+    from app.dashboard.upkeep import refresh
+
+    refresh()
+
+
+def _send_surveys() -> None:
+    from app.surveys.services import send_due
+
+    send_due()
+
+
 def _soon() -> Any:
     from datetime import datetime, timedelta
 
@@ -94,6 +106,10 @@ JOBS: list[JobSpec] = [
             doc="escalate tickets left unresolved (7 days private, 3 days professional)"),
     JobSpec("review.monthly", _open_due_reviews, 600,
             doc="open each brand's tone committee of last month once its 1st has come"),
+    JobSpec("dashboard.rollup", _dashboard_rollup, 60,
+            doc="rewrite the dashboard rollups of what changed since the last run"),
+    JobSpec("surveys.send", _send_surveys, 60,
+            doc="send the satisfaction survey of newly resolved threads (brands that enable it)"),
 ]
 
 

@@ -3,7 +3,9 @@
 from app.models.audit import AuditEvent
 from app.models.author import Author, Segment
 from app.models.brand import Brand, Channel, ChannelStatus
+from app.models.brand_report import BrandReportSettings, SurveyFallback
 from app.models.canned import CannedReply
+from app.models.dashboard import DashboardWatermark, DayRollup, MonthRollup, ThreadFact
 from app.models.event import RealtimeEvent
 from app.models.review import (
     AgentReport,
@@ -17,6 +19,7 @@ from app.models.review import (
     ReviewStatus,
     RubricVersion,
 )
+from app.models.survey import Survey, SurveyState
 from app.models.thread import (
     OPEN_STATUSES,
     Direction,
@@ -37,14 +40,18 @@ __all__ = [
     "AuditEvent",
     "Author",
     "Brand",
+    "BrandReportSettings",
     "CalibrationScore",
     "CannedReply",
     "Channel",
     "ChannelStatus",
+    "DashboardWatermark",
+    "DayRollup",
     "Direction",
     "Dispute",
     "DisputeStatus",
     "Message",
+    "MonthRollup",
     "RealtimeEvent",
     "Review",
     "ReviewItem",
@@ -56,7 +63,11 @@ __all__ = [
     "SavedView",
     "Segment",
     "SendState",
+    "Survey",
+    "SurveyFallback",
+    "SurveyState",
     "Thread",
+    "ThreadFact",
     "ThreadStatus",
     "Ticket",
     "TicketStatus",

@@ -82,6 +82,16 @@ EXPECTED: dict[str, set[str] | str] = {
     "review.read_notifications": CARE,
     "review.settings": {SUPERVISOR, ADMIN},
     "review.rubric": {ADMIN},
+    # The brand team's dashboard (issue 19); the survey and status pages are the only public
+    # pages besides the log-in.
+    "dashboard.index": {BRAND, SUPERVISOR, ADMIN},
+    "dashboard.export": {BRAND, SUPERVISOR, ADMIN},
+    "dashboard.report": {BRAND, SUPERVISOR, ADMIN},
+    "dashboard.settings": {BRAND, ADMIN},
+    "surveys.answer": "public",
+    "status.page": "public",
+    "status.as_json": "public",
+    "status.badge": "public",
 }
 
 

@@ -1,0 +1,1 @@
+"""Satisfaction surveys: sent on resolution by a job, answered on a public page."""
