@@ -56,6 +56,8 @@ class PriorityWeights:
     * ``segment`` (10): 1 for a segment in ``professional_segments``, else 0.
     * ``wait`` (10): ``waited / (waited + wait_half_life_seconds)``; half the points after
       one hour by default, always rising with the wait but never saturating abruptly.
+    * ``safety_floor`` (95): a message with the safety flag (a danger to a person) scores
+      ``safety_floor + (100 - safety_floor) * score / 100``, so it sorts first in the inbox.
 
     Mapping fields are stored as tuples of pairs so the object stays hashable; build it
     from plain settings with :meth:`from_dict`.
@@ -73,6 +75,9 @@ class PriorityWeights:
     reach_saturation_followers: int = 1_000_000
     wait_half_life_seconds: float = 3600.0
     professional_segments: tuple[str, ...] = ("professional", "pro")
+    # A danger to a person comes first: with the safety flag the score is mapped into
+    # safety_floor..100 (keeping its order among safety cases); 0 turns this off.
+    safety_floor: float = 95.0
 
     def flag_weight(self, name: str) -> float:
         """Weight (0..1) of one urgency flag; unknown flags weigh 0.5."""

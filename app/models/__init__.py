@@ -4,6 +4,7 @@ from app.models.audit import AuditEvent
 from app.models.author import Author, Segment
 from app.models.brand import Brand, Channel, ChannelStatus
 from app.models.canned import CannedReply
+from app.models.correction import TriageCorrection
 from app.models.event import RealtimeEvent
 from app.models.thread import (
     OPEN_STATUSES,
@@ -38,6 +39,7 @@ __all__ = [
     "ThreadStatus",
     "Ticket",
     "TicketStatus",
+    "TriageCorrection",
     "UTCDateTime",
     "User",
     "Visibility",

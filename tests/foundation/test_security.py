@@ -44,6 +44,7 @@ EXPECTED: dict[str, set[str] | str] = {
     "inbox.assign": {SUPERVISOR, ADMIN},
     "inbox.set_status": CARE,
     "inbox.close_abusive": CARE,
+    "corrections.correct": CARE,
     "inbox.move_to_private": CARE,
     "inbox.bulk": CARE,
     "inbox.canned_search": CARE,
