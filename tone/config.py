@@ -34,8 +34,8 @@ _DEFAULT_EXTRA_WEIGHT = 2.0
 
 
 def _pairs(value: Mapping[str, Any] | Iterable[Any]) -> tuple[tuple[str, float], ...]:
-    items = value.items() if isinstance(value, Mapping) else value
-    return tuple((str(k), float(v)) for k, v in items)
+    items: Iterable[Any] = value.items() if isinstance(value, Mapping) else value
+    return tuple((str(pair[0]), float(pair[1])) for pair in items)
 
 
 @dataclass(frozen=True)

@@ -353,6 +353,7 @@ def fr_phone(rng: random.Random) -> str:
 
 def uk_phone(rng: random.Random) -> str:
     """A valid UK number (mobile or London/regional landline) as typed."""
+    groups: tuple[str, ...]
     while True:
         kind = rng.random()
         if kind < 0.6:

@@ -21,7 +21,8 @@ LEXICON_FILES: tuple[str, ...] = ("fr", "en", "other", "common")
 def load_json(name: str) -> dict[str, Any]:
     """Load ``tone/data/<name>.json`` (cached; treat the result as read-only)."""
     raw = resources.files("tone").joinpath("data", f"{name}.json").read_text(encoding="utf-8")
-    return json.loads(raw)
+    data: dict[str, Any] = json.loads(raw)
+    return data
 
 
 Element = tuple[str, str]  # ("w", word) exact token, ("p", prefix) token prefix, ("g", "") gap

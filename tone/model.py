@@ -51,13 +51,15 @@ class Head:
 
     def probabilities(self, rows: npt.NDArray[np.intp], values: FloatArray) -> FloatArray:
         """Calibrated probabilities of each output for the features ``rows`` (tf-idf ``values``)."""
-        raw = values @ self.weights[rows] if len(rows) else np.zeros(len(self.labels))
+        raw: FloatArray = (values @ self.weights[rows] if len(rows)
+                           else np.zeros(len(self.labels), dtype=np.float32))
         return self.calibrate(raw)
 
     def calibrate(self, raw: FloatArray) -> FloatArray:
         """Probabilities from the linear part of the scores (without the intercept)."""
         scores = raw + self.intercept
-        probs: FloatArray = 1.0 / (1.0 + np.exp(self.platt_a * scores + self.platt_b))
+        probs: FloatArray = (1.0 / (1.0 + np.exp(self.platt_a * scores + self.platt_b))
+                             ).astype(np.float32)
         if self.multiclass:
             total = float(probs.sum())
             if total > 0:
@@ -134,10 +136,10 @@ class TriageModel:
         ids, ns = zip(*found, strict=True)
         rows = np.array(ids, dtype=np.intp)
         tf = 1.0 + np.log(np.array(ns, dtype=np.float32))
-        values = tf * self.idf[rows]
+        values: FloatArray = (tf * self.idf[rows]).astype(np.float32)
         norm = float(np.sqrt(values @ values))
         if norm > 0:
-            values = values / norm
+            values = (values / norm).astype(np.float32)
         return rows, values
 
     def predict(self, text: str, matches: Matches | None = None) -> Prediction:

@@ -60,7 +60,7 @@ def triage_form(thread: Thread) -> TriageForm:
 
 def sentiment_word(message: Any) -> dict[str, Any]:
     """The sentiment label of an inbound message, with its raw polarity for the hover."""
-    flags = [f.get("name") if isinstance(f, dict) else str(f)
+    flags = [str(f.get("name")) if isinstance(f, dict) else str(f)
              for f in (getattr(message, "urgency", None) or [])]
     polarity = getattr(message, "polarity", None)
     word = sentiment_label(polarity, getattr(message, "category", None), flags,
