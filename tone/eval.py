@@ -20,7 +20,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -279,16 +279,21 @@ def missed_targets(report: SplitReport) -> list[str]:
     return [name for name, target in TARGETS.items() if figures[name] < target]
 
 
-def timing(texts: Sequence[str], analyzer: Analyzer, passes: int = 3) -> tuple[float, float]:
-    """analyse() p50 and p99 in milliseconds over ``texts`` (after one warm-up pass)."""
+def timing(texts: Sequence[str], analyzer: Analyzer, passes: int = 3,
+           clock: Callable[[], int] = time.perf_counter_ns) -> tuple[float, float]:
+    """analyse() p50 and p99 in milliseconds over ``texts`` (after one warm-up pass).
+
+    ``clock`` is wall time by default; ``time.thread_time_ns`` gives the CPU time of the
+    calls, the fairer figure on a machine shared with other work.
+    """
     for text in texts:
         analyzer.analyse(text)
     times: list[int] = []
     for _ in range(passes):
         for text in texts:
-            t0 = time.perf_counter_ns()
+            t0 = clock()
             analyzer.analyse(text)
-            times.append(time.perf_counter_ns() - t0)
+            times.append(clock() - t0)
     times.sort()
     return times[len(times) // 2] / 1e6, times[min(len(times) - 1, int(len(times) * 0.99))] / 1e6
 
@@ -389,8 +394,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\n".join(sanity.errors))
         print()
     print(agreement(shipped))
-    p50, p99 = timing([r["text"] for r in rows[:: max(1, len(rows) // 600)]], shipped)
-    print(f"analyse() p50 {p50:.3f} ms, p99 {p99:.3f} ms (target p99 <= 1 ms)")
+    sample = [r["text"] for r in rows[:: max(1, len(rows) // 600)]]
+    p50, p99 = timing(sample, shipped)
+    c50, c99 = timing(sample, shipped, clock=time.thread_time_ns)
+    print(f"analyse() p50 {p50:.3f} ms, p99 {p99:.3f} ms wall; CPU time p50 {c50:.3f} ms, "
+          f"p99 {c99:.3f} ms (target p99 <= 1 ms)")
     missed = missed_targets(held_out)
     targets = ", ".join(f"{k} >= {v}" for k, v in TARGETS.items())
     print(f"test-split targets ({targets}): {'MISSED ' + str(missed) if missed else 'all met'}")
