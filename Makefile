@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 # The single-process demo: sandbox platforms mounted in, jobs running in the web process.
 DEMO_ENV := CARE_SANDBOX=true CARE_SCHEDULER_IN_WEB=true
 
-.PHONY: run test lint bench eval translations extract scheduler clean
+.PHONY: run test lint bench eval train translations extract scheduler clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench: $(VENV)/.dev
 
 eval: $(VENV)/.runtime
 	$(BIN)/python -m tone.eval
+
+# Rebuild tone/data/corpus.jsonl from its sources and retrain tone/data/model/ (committed).
+train: $(VENV)/.runtime
+	$(BIN)/python -m tone.train
 
 # Refresh the message catalogs after changing interface strings.
 extract: $(VENV)/.dev

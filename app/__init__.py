@@ -153,6 +153,12 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(surveys_bp)
     app.register_blueprint(status_bp)
 
+    from app.corrections import bp as corrections_bp
+    from app.corrections.cli import triage_cli
+
+    app.register_blueprint(corrections_bp)
+    app.cli.add_command(triage_cli)
+
     from app import cli
 
     cli.init_app(app)

@@ -6,14 +6,18 @@ import threading
 
 from tone import sentiment as _sentiment
 from tone.config import ToneConfig
+from tone.labels import sentiment_label
 from tone.language import detect, shared_detectors
-from tone.lexicon import build_lexicon, load_json
+from tone.lexicon import brand_index, build_lexicon, load_json
+from tone.model import TriageModel, shipped_model
 from tone.pii import PiiDetector
 from tone.rules import categorise, urgency_flags
 from tone.text import clean, tokens
-from tone.types import Analysis, PiiSpan
+from tone.types import URGENCY_FLAGS, Analysis, PiiSpan, UrgencyFlag
 
 LANGUAGE_CHARS = 120
+# Below this probability, praise needs one of the lexicon's words of praise.
+PRAISE_CONFIDENCE = 0.8
 
 
 class Analyzer:
@@ -26,10 +30,18 @@ class Analyzer:
     threads are safe.
     """
 
-    def __init__(self, config: ToneConfig | None = None) -> None:
-        """Compile word lists and patterns (built-in plus ``config`` extensions)."""
+    def __init__(self, config: ToneConfig | None = None, model: TriageModel | None = None,
+                 *, use_model: bool = True) -> None:
+        """Compile word lists and patterns (built-in plus ``config`` extensions).
+
+        ``model`` is the statistical classifier (the shipped one by default, see
+        :mod:`tone.model`); with ``use_model=False`` or no model file, category and urgency
+        come from the word lists alone.
+        """
         self.config = config or ToneConfig()
+        self.model = model if model is not None else (shipped_model() if use_model else None)
         self._lexicon = build_lexicon(self.config)
+        self._brand = brand_index(self.config)
         self._pii = PiiDetector(self.config)
         self._detectors = shared_detectors()
         self._emoji: dict[str, float] = {
@@ -57,14 +69,58 @@ class Analyzer:
             cleaned[: self.config.max_text_chars], language, self._emoji
         )
         matches = self._lexicon.index.find(toks)
+        rule_flags = urgency_flags(matches)
+        if self.model is None:
+            category, confidence, flags = categorise(matches, polarity), 1.0, rule_flags
+        else:
+            brand = self._brand.find(toks) if self._brand is not None else {}
+            category, confidence, flags = self._classify(cleaned, matches, rule_flags, brand)
+        names = [f.name for f in flags]
         return Analysis(
             language=language,
             polarity=polarity,
             subjectivity=subjectivity,
-            category=categorise(matches, polarity),
-            urgency=urgency_flags(matches),
+            category=category,
+            urgency=flags,
             pii=tuple(self._pii.detect(text)),
+            sentiment_label=sentiment_label(polarity, category, names, cleaned),
+            category_confidence=confidence,
         )
+
+    def _classify(self, cleaned: str, matches: dict[str, dict[str, float]],
+                  rule_flags: tuple[UrgencyFlag, ...], brand: dict[str, dict[str, float]]
+                  ) -> tuple[str, float, tuple[UrgencyFlag, ...]]:
+        """Category from the classifier; urgency from the rules or the classifier.
+
+        A flag is raised when its trigger words occur or when the classifier's calibrated
+        probability reaches the flag's threshold (chosen in training for recall); the
+        hover shows the trigger words, or the words that weighed most in the classifier.
+        A brand's own words decide the category and always raise their flags. Praise
+        needs a word of praise, or the classifier's clear confidence: "merci de me
+        répondre" is not praise.
+        """
+        assert self.model is not None
+        prediction = self.model.predict(cleaned, matches)
+        probs = prediction.category
+        ranked = sorted(probs, key=probs.__getitem__, reverse=True)
+        category = ranked[0]
+        if (category == "praise" and probs["praise"] < PRAISE_CONFIDENCE
+                and sum(matches.get("cat:praise", {}).values()) <= 0):
+            category = ranked[1]
+        brand_scores = {g[4:]: sum(found.values()) for g, found in brand.items()
+                        if g.startswith("cat:")}
+        if brand_scores:
+            category = max(brand_scores, key=brand_scores.__getitem__)
+        by_rule = {f.name: f for f in rule_flags}
+        flags = []
+        veto = self.model.rule_veto
+        for name in URGENCY_FLAGS:
+            if name in by_rule and (prediction.urgency[name] >= veto
+                                    or f"urg:{name}" in brand):
+                flags.append(by_rule[name])
+            elif name in prediction.urgent:
+                flags.append(UrgencyFlag(name, prediction.evidence.get(name, ())))
+        return category, probs[category], tuple(flags)
 
     def detect_pii(self, text: str) -> list[PiiSpan]:
         """Personal data in ``text`` (whole text), for inbound posts and agents' drafts."""

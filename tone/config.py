@@ -34,8 +34,8 @@ _DEFAULT_EXTRA_WEIGHT = 2.0
 
 
 def _pairs(value: Mapping[str, Any] | Iterable[Any]) -> tuple[tuple[str, float], ...]:
-    items = value.items() if isinstance(value, Mapping) else value
-    return tuple((str(k), float(v)) for k, v in items)
+    items: Iterable[Any] = value.items() if isinstance(value, Mapping) else value
+    return tuple((str(pair[0]), float(pair[1])) for pair in items)
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,8 @@ class PriorityWeights:
     * ``segment`` (10): 1 for a segment in ``professional_segments``, else 0.
     * ``wait`` (10): ``waited / (waited + wait_half_life_seconds)``; half the points after
       one hour by default, always rising with the wait but never saturating abruptly.
+    * ``safety_floor`` (95): a message with the safety flag (a danger to a person) scores
+      ``safety_floor + (100 - safety_floor) * score / 100``, so it sorts first in the inbox.
 
     Mapping fields are stored as tuples of pairs so the object stays hashable; build it
     from plain settings with :meth:`from_dict`.
@@ -73,6 +75,9 @@ class PriorityWeights:
     reach_saturation_followers: int = 1_000_000
     wait_half_life_seconds: float = 3600.0
     professional_segments: tuple[str, ...] = ("professional", "pro")
+    # A danger to a person comes first: with the safety flag the score is mapped into
+    # safety_floor..100 (keeping its order among safety cases); 0 turns this off.
+    safety_floor: float = 95.0
 
     def flag_weight(self, name: str) -> float:
         """Weight (0..1) of one urgency flag; unknown flags weigh 0.5."""

@@ -21,7 +21,8 @@ LEXICON_FILES: tuple[str, ...] = ("fr", "en", "other", "common")
 def load_json(name: str) -> dict[str, Any]:
     """Load ``tone/data/<name>.json`` (cached; treat the result as read-only)."""
     raw = resources.files("tone").joinpath("data", f"{name}.json").read_text(encoding="utf-8")
-    return json.loads(raw)
+    data: dict[str, Any] = json.loads(raw)
+    return data
 
 
 Element = tuple[str, str]  # ("w", word) exact token, ("p", prefix) token prefix, ("g", "") gap
@@ -71,60 +72,6 @@ def _match_from(elems: tuple[Element, ...], toks: list[str], i: int, k: int) -> 
     return -1
 
 
-def _match_plain(elems: tuple[Element, ...], toks: list[str], i: int) -> int:
-    """``_match_from(elems, toks, i, 0)`` for a gapless term whose first word matches at
-    ``i``: a loop instead of recursion (without a gap, running out of tokens fails)."""
-    end = i + len(elems)
-    if end > len(toks):
-        return -1
-    for k in range(1, len(elems)):
-        kind, value = elems[k]
-        tok = toks[i + k]
-        if (tok != value) if kind == "w" else not tok.startswith(value):
-            return -1
-    return end
-
-
-# What find() needs of one term, built when the term is added so that the walk reads it
-# in one unpacking: (index, group, weight, length, elements, the later words when all
-# are exact words and there is no gap else None, has a gap).
-_Candidate = tuple[int, str, float, int, tuple[Element, ...], list[str] | None, bool]
-
-
-def _candidate(idx: int, elems: tuple[Element, ...], group: str, weight: float) -> _Candidate:
-    gap = any(kind == "g" for kind, _ in elems)
-    words = None if gap or any(kind != "w" for kind, _ in elems[1:]) else [
-        value for _, value in elems[1:]
-    ]
-    return (idx, group, weight, len(elems), elems, words, gap)
-
-
-def _end(cand: _Candidate, toks: list[str], i: int) -> int:
-    """End (exclusive) of candidate ``cand`` matched at ``toks[i]``, whose first word is
-    known to match, or -1."""
-    _, _, _, n, elems, words, gap = cand
-    if n == 1:
-        return i + 1
-    if words is not None:
-        # A short slice at the end of the tokens differs from ``words`` by its length.
-        return i + n if toks[i + 1 : i + n] == words else -1
-    if gap:
-        return _match_from(elems, toks, i, 0)
-    return _match_plain(elems, toks, i)
-
-
-def _record(out: dict[str, dict[str, float]], seen: set[int], cand: _Candidate,
-            text: str) -> None:
-    """Count a matched term once per message: ``out[group][matched text] = weight``."""
-    if cand[0] in seen:
-        return
-    seen.add(cand[0])
-    found = out.get(cand[1])
-    if found is None:
-        found = out[cand[1]] = {}
-    found[text] = cand[2]
-
-
 class TermIndex:
     """All weighted terms of all groups, indexed by their first token.
 
@@ -137,15 +84,13 @@ class TermIndex:
     def __init__(self) -> None:
         """Create an empty index."""
         self._terms: list[tuple[tuple[Element, ...], str, float]] = []
-        self._candidates: list[_Candidate] = []  # per term, see _Candidate
         self._exact: dict[str, list[int]] = {}
         self._prefix: dict[str, list[int]] = {}
         self._prefix_lengths: set[int] = set()
         self._where: dict[tuple[str, tuple[Element, ...]], int] = {}
-        # token -> the terms that may start at it. Word use is skewed (a few thousand words
-        # make most messages), so this skips the prefix probes for nearly every token.
-        # It holds copies of the terms' weights: add() clears it before any change.
-        self._starts: dict[str, tuple[_Candidate, ...]] = {}
+        # token -> indices of the terms that may start at it; word use is skewed, so this
+        # spares the prefix probes for nearly every token. Bounded, cleared by add().
+        self._starts: dict[str, tuple[int, ...]] = {}
 
     def add(self, term: str, group: str, weight: float) -> None:
         """Add ``term`` to ``group``; a repeated term keeps its highest weight."""
@@ -158,12 +103,10 @@ class TermIndex:
             idx = self._where[key]
             old = self._terms[idx]
             self._terms[idx] = (elems, group, max(old[2], float(weight)))
-            self._candidates[idx] = _candidate(idx, *self._terms[idx])
             return
         idx = len(self._terms)
         self._where[key] = idx
         self._terms.append((elems, group, float(weight)))
-        self._candidates.append(_candidate(idx, elems, group, float(weight)))
         kind, value = elems[0]
         if kind == "w":
             self._exact.setdefault(value, []).append(idx)
@@ -175,43 +118,34 @@ class TermIndex:
         """group -> {matched text: weight} over the token list."""
         out: dict[str, dict[str, float]] = {}
         seen: set[int] = set()
-        # map() looks the tokens up at C speed; most have no candidate (an empty tuple).
-        for i, candidates in enumerate(map(self._starts.get, toks)):
-            if not candidates:
-                if candidates is not None:
-                    continue
-                candidates = self._starting_at(toks[i])
-                if not candidates:
-                    continue
-            if len(candidates) == 1:
-                # The usual case, and then this candidate is its group's best.
-                cand = candidates[0]
-                end = i + 1 if cand[3] == 1 else _end(cand, toks, i)
-                if end >= 0:
-                    _record(out, seen, cand, " ".join(toks[i:end]))
-                continue
-            best: dict[str, tuple[int, int, _Candidate]] = {}  # group -> (end, length, term)
-            for cand in candidates:
-                end = i + 1 if cand[3] == 1 else _end(cand, toks, i)
+        for i, tok in enumerate(toks):
+            best: dict[str, tuple[int, int, int]] = {}  # group -> (end, length, term index)
+            for idx in self._starting_at(tok):
+                elems, group, _weight = self._terms[idx]
+                end = _match_from(elems, toks, i, 0)
                 if end < 0:
                     continue
-                group, n = cand[1], cand[3]
                 rank = best.get(group)
-                if rank is None or end > rank[0] or (end == rank[0] and n > rank[1]):
-                    best[group] = (end, n, cand)
-            for end, _, cand in best.values():
-                _record(out, seen, cand, " ".join(toks[i:end]))
+                if rank is None or (end, len(elems)) > rank[:2]:
+                    best[group] = (end, len(elems), idx)
+            for end, _, idx in best.values():
+                if idx not in seen:
+                    seen.add(idx)
+                    _elems, group, weight = self._terms[idx]
+                    out.setdefault(group, {})[" ".join(toks[i:end])] = weight
         return out
 
-    def _starting_at(self, tok: str) -> tuple[_Candidate, ...]:
-        candidates = list(self._exact.get(tok, ()))
-        for n in sorted(self._prefix_lengths):
-            if n > len(tok):
-                break
-            candidates.extend(self._prefix.get(tok[:n], ()))
-        if len(self._starts) >= _STARTS_LIMIT:
-            self._starts.clear()  # bounded: odd tokens (ids, typos) must not grow it forever
-        found = self._starts[tok] = tuple(self._candidates[idx] for idx in candidates)
+    def _starting_at(self, tok: str) -> tuple[int, ...]:
+        found = self._starts.get(tok)
+        if found is None:
+            candidates = list(self._exact.get(tok, ()))
+            for n in sorted(self._prefix_lengths):
+                if n > len(tok):
+                    break
+                candidates.extend(self._prefix.get(tok[:n], ()))
+            if len(self._starts) >= _STARTS_LIMIT:
+                self._starts.clear()  # odd tokens (ids, typos) must not grow it forever
+            found = self._starts[tok] = tuple(candidates)
         return found
 
 
@@ -260,3 +194,19 @@ def build_lexicon(config: ToneConfig) -> Lexicon:
         for term, weight in terms.items():
             index.add(term, f"urg:{flag}", weight)
     return Lexicon(index=index, hints=hints)
+
+
+def brand_index(config: ToneConfig) -> TermIndex | None:
+    """A brand's own words alone (``extra_words``, ``extra_urgency``), or None without any.
+
+    The analyzer lets them decide: a brand knows what its words mean better than a model
+    trained on other brands' traffic.
+    """
+    if not config.extra_words and not config.extra_urgency:
+        return None
+    index = TermIndex()
+    for _lang, cat, term, weight in config.extra_words:
+        index.add(term, f"cat:{cat}", weight)
+    for _lang, flag, term in config.extra_urgency:
+        index.add(term, f"urg:{flag}", 1.0)
+    return index

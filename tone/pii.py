@@ -9,8 +9,7 @@ context words for order and tracking references.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberMatcher
@@ -82,153 +81,81 @@ _POSTCODE_RE = re.compile(r"[ \t]*,?[ \t]*(\d{5}|\d{2}[ ]\d{3})(?![\w])")
 _CITY_RE = re.compile(r"[ \t]+([^\W\d_][\w’'\-]*)")
 
 
-# -- prefilters -------------------------------------------------------------------------
-#
-# Most posts hold no personal data, and each pattern costs a scan of the whole text
-# (3-15 µs for a 100-character post). The tables below record, for the patterns shipped in
-# tone/data/patterns.json, what a text must contain for the pattern to match anywhere in
-# it; those facts are computed once per text, so a pattern that cannot match is skipped
-# without scanning. They are keyed by the exact pattern text: a pattern edited in the
-# data file, or added by a brand, finds no entry and is always scanned.
-
-# Written ``\d\d*`` rather than ``\d+`` so that it starts with a character set, which lets
-# the regex engine skip non-digits without trying a match at each of them.
-_DIGIT_RUN_RE = re.compile(r"\d\d*")
-
-# Characters that ``re.IGNORECASE`` matches to an ASCII letter although ``str.lower()``
-# does not turn them into that letter (Turkish dotted and dotless i, long s). A keyword
-# prefilter on ``text.lower()`` would miss them, so texts holding one are always scanned.
-# tests/tone/test_pii_fast.py checks this list against every Unicode code point.
-_CASE_ODDITIES = ("\u0130", "\u0131", "\u017f")
-
-
-@dataclass(frozen=True)
-class _Needs:
-    """Necessary conditions for one pattern to match somewhere in a text.
-
-    Every condition is implied by the pattern itself (read off its mandatory parts), so a
-    text failing one cannot hold a match and skipping the scan returns the same spans.
-    """
-
-    run: int = 0  # a run of at least this many consecutive ``\d`` characters
-    digits: int = 0  # at least this many ``\d`` characters in the whole text
-    # One of these lower-case literals occurs in ``text.lower()``: each is a mandatory
-    # part of one branch of the pattern, and together they cover every branch.
-    words: tuple[str, ...] = ()
-    hint: re.Pattern[str] | None = None  # a cheap regex that must find something
-
-
-_TRACKING_WORDS = (
-    "suivi", "track", "colis", "parcel", "package", "exp", "mondial", "chronopost", "dpd",
-    "dhl", "gls", "relais",
-)  # fmt: skip
-
-_NEEDS: dict[str, _Needs] = {
-    # email: an "@" right after a character of the local part.
-    r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+"
-    r"[A-Za-z]{2,24}(?![\w-])": _Needs(hint=re.compile(r"@(?<=[A-Za-z0-9._%+-]@)")),
-    # url: "://", "www." or one of the short-link domains followed by "/".
-    r"(?:https?://|www\.)\S+|\b(?:t\.co|pic\.twitter\.com|bit\.ly|fb\.me|lbc\.fr)/\S+": _Needs(
-        words=("://", "www.", "t.co/", "pic.twitter.com/", "bit.ly/", "fb.me/", "lbc.fr/")
-    ),
-    # iban: a country code then two check digits.
-    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?"
-    r"(?![A-Za-z0-9])": _Needs(run=2),
-    # card: 13 to 19 digits.
-    r"(?<![\w.,/-])(?:\d[ -]?){12,18}\d(?![\w/-]|[.,]\d)": _Needs(digits=13),
-    # order: its keyword, and a digit in the reference.
-    r"\b(?:commande|commandes|cmd|cde|cmde)\s*(?:n\s?°|n\s?o\.?|num(?:[ée]ro)?\.?"
-    r"|r[ée]f(?:[ée]rence)?\.?|#|:|\s)*\s*(?P<ref>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,24})"
-    r"(?![\w-])": _Needs(digits=1, words=("commande", "cmd", "cde")),
-    r"\border(?:\s*(?:number|num|no\.?|n°|ref(?:erence)?|id))?\s*(?:#|:|\s)*\s*"
-    r"(?P<ref>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,24})(?![\w-])": _Needs(
-        digits=1, words=("order",)
-    ),
-    r"(?<![\w/])#(?P<ref>(?=[A-Z0-9-]*\d)(?:CMD|ORD|CDE)-?[A-Z0-9-]{4,20})(?![\w-])": _Needs(
-        digits=1, words=("#cmd", "#ord", "#cde")
-    ),
-    # tracking: the digit runs of each carrier's format, plus the keyword when anchored.
-    r"(?<![A-Za-z0-9])(?P<ref>\d[A-Z]\d{11})(?![A-Za-z0-9])": _Needs(run=11),
-    r"(?<![A-Za-z0-9])(?P<ref>[A-Z]{2}\d{9}[A-Z]{2})(?![A-Za-z0-9])": _Needs(run=9),
-    r"(?<![A-Za-z0-9])(?P<ref>1Z[0-9A-Z]{16})(?![A-Za-z0-9])": _Needs(words=("1z",)),
-    r"\b(?:suivi|tracking|track|colis|parcel|package|exp[ée]dition|mondial\s*relay|chronopost"
-    r"|colissimo|dpd|dhl|gls|relais)(?:\s*(?:number|num[ée]ro|num|no\.?|n°|nr|id|code"
-    r"|de suivi))?\s*(?:#|:|\s)*\s*(?P<ref>\d{8,14})(?![\w,.]\d|\w)": _Needs(
-        run=8, words=_TRACKING_WORDS
-    ),
-    r"(?<![\w/])(?P<ref>\d{8,14})(?=\s+(?:(?:pour|chez|via|avec|sur|de|with|for|on|by)\s+)?"
-    r"(?:mondial\s*relay|colissimo|chronopost|relais|dpd|dhl|gls|ups)\b)": _Needs(
-        run=8, words=("mondial", "colissimo", "chronopost", "relais", "dpd", "dhl", "gls", "ups")
-    ),
-}
-
-# Faster patterns that find exactly the same matches as a shipped one. Both shipped
-# patterns start with a look-behind, so the engine tries them at every position of the
-# text; starting with a literal or a character set instead lets it jump between the only
-# characters a match can start with. The look-behind then checks the same character (the
-# one before the match) from one position further, over the start character itself;
-# at the very start of the text neither look-behind fits, so both patterns accept.
-_STREET_TYPES = (
-    r"rue|avenue|av\.|bd|blvd|boulevard|place|chemin|impasse|all[ée]e|route|quai|cours|square"
-    r"|passage|faubourg|fbg|r[ée]sidence|lotissement|hameau|voie|sentier|esplanade|promenade"
-    r"|cit[ée]|parvis|villa"
+_STREET_TYPES_EN = (
+    r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|close|way|crescent|cres|gardens|gdns"
+    r"|terrace|place|pl|hill|grove|boulevard|blvd|court|ct|square|sq|parkway|pkwy|row|mews"
+    r"|park road|walk|rise|green"
 )
-_EQUIVALENTS: dict[str, str] = {
-    # @handle: jump from one "@" to the next.
-    r"(?<![\w.])@\w{1,50}": r"@(?<![\w.]@)\w{1,50}",
-    # Address: jump from digit to digit; ``\d{1,4}`` is the first digit then ``\d{0,3}``.
-    _STREET_TYPES.join(
-        (r"(?<![\w,.])(?P<num>\d{1,4})(?:\s?(?:bis|ter))?,?\s+(?P<type>", r")\b\.?")
-    ): _STREET_TYPES.join(
-        (r"(?P<num>\d(?<![\w,.]\d)\d{0,3})(?:\s?(?:bis|ter))?,?\s+(?P<type>", r")\b\.?")
+# An English street address: number (221B), one to three name words, the street type,
+# optionally a US direction; the town and the postcode are read after it.
+_EN_ADDRESS_RE = re.compile(
+    r"(?<![\w,.£$€])(?P<num>\d{1,5}[A-Za-z]?)\s+(?P<name>(?:[A-Za-z0-9][\w'’-]*\s+){1,3}?)"
+    r"(?P<type>" + _STREET_TYPES_EN + r")\b\.?(?:\s+(?:NW|NE|SW|SE)\b)?",
+    re.IGNORECASE,
+)
+# Words that do not name streets ("3 days on the road", "2 more minutes down the road").
+_EN_STOP = frozenset({
+    "the", "a", "an", "on", "in", "at", "to", "for", "of", "my", "your", "our", "their",
+    "this", "that", "and", "or", "but", "is", "was", "be", "from", "by", "with", "days",
+    "day", "hours", "hour", "minutes", "mins", "weeks", "week", "months", "years", "times",
+    "more", "items", "miles", "km", "down", "up",
+})
+_UK_POSTCODE_RE = re.compile(r"[ \t]*,?[ \t]*([A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2})(?![\w])")
+_US_STATE_ZIP_RE = re.compile(r"[ \t]*,?[ \t]*([A-Z]{2})[ \t]+(\d{5}(?:-\d{4})?)(?![\w])")
+_TOWN_RE = re.compile(r"[ \t]*,[ \t]*([A-Z][a-zà-ÿ'’]+(?:[ -][A-Z][a-zà-ÿ'’]+){0,2})")
+_NAME_THEN_POSTCODE_RE = re.compile(
+    r"[ \t]+(?:[^\W\d_][\w’'\-]*[ \t]+){0,4}[^\W\d_][\w’'\-]*[ \t]*,?[ \t]*"
+    r"(?:\d{5}|\d{2} \d{3})[ \t]+[^\W\d_][\w’'\-]*"
+)
+# Capitalised words after a comma that are not towns.
+_NOT_TOWNS = frozenset({
+    "merci", "thanks", "thank", "cordialement", "regards", "bonjour", "hello", "svp",
+    "please", "urgent", "help", "and", "et", "mais", "but", "je", "i",
+})
+
+
+def _plausible(raw: str, number: phonenumbers.PhoneNumber, region: str) -> bool:
+    """Whether a matched number reads as a phone number as people type them.
+
+    With its international prefix (+ or 00) a valid number, or one of the region's usual
+    shape. Without: French and British national numbers start with their trunk 0
+    ("2024-03-12 10" is a date, not London's 020 2403 1210); American ones must have the
+    usual grouping ((415) 555-0198, 415-555-0198), not be a run of digits or a date.
+    """
+    shape = _PHONE_SHAPES.get(region)
+    lead = raw.lstrip("( ")
+    if lead.startswith(("+", "00")):
+        return phonenumbers.is_valid_number(number) or bool(
+            shape is not None and shape.fullmatch(raw))
+    if region == "US":
+        return shape is not None and shape.fullmatch(raw) is not None and (
+            phonenumbers.is_valid_number(number) or phonenumbers.is_possible_number(number))
+    if not lead.startswith("0"):
+        return False
+    return phonenumbers.is_valid_number(number) or bool(shape is not None and shape.fullmatch(raw))
+
+
+def _with_town(text: str, end: int) -> int:
+    """``end`` extended over ", Town" when a capitalised town name follows the street."""
+    town = _TOWN_RE.match(text, end)
+    if town is None or town.group(1).split()[0].lower() in _NOT_TOWNS:
+        return end
+    return town.end()
+
+# Phone numbers: libphonenumber's matcher per region. A French inbox sees French numbers
+# first, then British and American ones; a number with its + or 00 prefix is read in any
+# region. VALID leniency checks the number against the region's plan; the two shapes below
+# are also accepted when only POSSIBLE (fictional ranges people use, 07700 900123).
+PHONE_REGIONS: tuple[str, ...] = ("FR", "GB", "US")
+_PHONE_SHAPES: dict[str, re.Pattern[str]] = {
+    "GB": re.compile(
+        r"(?:\+44[ .-]?(?:\(0\))?[ .-]?|0044[ .-]?|\(?0)7\d{3}\)?[ .-]?\d{3}[ .-]?\d{3}"
     ),
+    "US": re.compile(r"(?:\+?1[ .-]?)?(?:\([2-9]\d{2}\)[ .-]?|[2-9]\d{2}[ .-])\d{3}[ .-]\d{4}"),
 }
-
-# A phone candidate is made only of these characters and is at least 8 long, so it lies
-# inside a run of 8 or more of them: only those runs are scanned (with pos/endpos, which
-# keeps the look-behind of ``\b`` on the real text). Such runs are maximal, since the
-# repetition is greedy and a run's start is tried before its middle.
-_PHONE_CANDIDATE = r"(?:\(?\+|\b00)?\(?\d[\d \t.\-()/]{6,24}\d"
-_PHONE_REGION_RE = re.compile(r"[\d \t.\-()/+][\d \t.\-()/+]{7,}")
-
-
-class _Facts:
-    """What the prefilters need to know about one text, computed once."""
-
-    __slots__ = ("_lower", "_odd", "digits", "run", "text")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        runs = _DIGIT_RUN_RE.findall(text)
-        self.run = max(map(len, runs), default=0)
-        self.digits = sum(map(len, runs))
-        self._lower: str | None = None
-        self._odd: bool | None = None
-
-    @property
-    def lower(self) -> str:
-        if self._lower is None:
-            self._lower = self.text.lower()
-        return self._lower
-
-    def may_match(self, needs: _Needs | None) -> bool:
-        """False only when the text lacks something the pattern requires."""
-        if needs is None:
-            return True
-        if self.run < needs.run or self.digits < needs.digits:
-            return False
-        if needs.words:
-            if self._odd is None:
-                text = self.text
-                self._odd = not text.isascii() and any(c in text for c in _CASE_ODDITIES)
-            if not self._odd:
-                lower = self.lower
-                for word in needs.words:
-                    if word in lower:
-                        break
-                else:
-                    return False
-        return needs.hint is None or needs.hint.search(self.text) is not None
+_MIN_PHONE_DIGITS = 8
+# A stretch of the characters phone numbers are typed with, from a digit, "+" or "(".
+_PHONE_STRETCH_RE = re.compile(r"[\d+(][\d \t.\-()/+]{6,}[\d)]")
 
 
 def iban_valid(candidate: str) -> bool:
@@ -264,12 +191,11 @@ def _compile_many(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
 
 
 def _compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    """Compile ``pattern``, or the faster pattern known to find the same matches."""
-    return re.compile(_EQUIVALENTS.get(pattern, pattern), flags)
+    return re.compile(pattern, flags)
 
 
 class PiiDetector:
-    """Finds e-mails, phones, IBANs, cards, order/tracking numbers and French addresses."""
+    """Finds e-mails, phones, IBANs, cards, order/tracking numbers and postal addresses."""
 
     def __init__(self, config: ToneConfig | None = None) -> None:
         """Compile the default patterns plus the brand's extra order/tracking patterns."""
@@ -282,22 +208,9 @@ class PiiDetector:
         # word ("... 189 MERCI" aside) is not swallowed into the account number.
         self._iban = _compile(data["iban"])
         self._card = _compile(data["card"])
-        self._phone_candidate = _compile(data["phone_candidate"])
-        # Only the known candidate pattern is confined to runs of its characters.
-        self._phone_region = (
-            _PHONE_REGION_RE if data["phone_candidate"] == _PHONE_CANDIDATE else None
-        )
         self._order = _compile_many([*data["order"], *config.order_patterns])
         self._tracking = _compile_many([*data["tracking"], *config.tracking_patterns])
         self._address = _compile(data["address"], re.IGNORECASE)
-        # Prefilters of the shipped patterns; a brand's patterns get None (always scanned).
-        self._needs = {key: _NEEDS.get(data[key]) for key in ("email", "url", "iban", "card")}
-        self._order_needs = self._prefilters(data["order"], config.order_patterns)
-        self._tracking_needs = self._prefilters(data["tracking"], config.tracking_patterns)
-
-    @staticmethod
-    def _prefilters(shipped: list[str], extra: Iterable[str]) -> tuple[_Needs | None, ...]:
-        return (*(_NEEDS.get(p) for p in shipped), *(None for _ in extra))
 
     # -- public -------------------------------------------------------------------
 
@@ -321,48 +234,38 @@ class PiiDetector:
             taken.append((start, end))
             spans.append(PiiSpan(kind, start, end, text[start:end]))
 
-        facts = _Facts(text)
-        needs = self._needs
-        # Each pattern needs a character that most posts lack: checking for it first
-        # skips a scan of the whole text.
-        has_at = "@" in text
-        if has_at and facts.may_match(needs["email"]):
-            for m in self._email.finditer(text):
-                add("email", m.start(), m.end())
+        for m in self._email.finditer(text):
+            add("email", m.start(), m.end())
         # URLs and @handles hold long digit runs (tweet ids) that are not personal data;
         # reserve them without reporting.
-        blocked: list[tuple[int, int]] = []
-        if ("/" in text or "www." in facts.lower) and facts.may_match(needs["url"]):
-            blocked += [(m.start(), m.end()) for m in self._url.finditer(text)]
-        if has_at:
-            blocked += [(m.start(), m.end()) for m in self._handle.finditer(text)]
+        blocked = [(m.start(), m.end()) for m in self._url.finditer(text)]
+        blocked += [(m.start(), m.end()) for m in self._handle.finditer(text)]
         for span in blocked:
             if not any(span[0] < e and s < span[1] for s, e in taken):
                 taken.append(span)
 
-        if facts.digits:
-            if facts.may_match(needs["iban"]):
-                for m in self._iban.finditer(text):
-                    start, end = self._iban_bounds(text, m.start(), m.end())
-                    if end:
-                        add("iban", start, end)
+        # Everything below holds digits.
+        if any(ch.isdigit() for ch in text):
+            for m in self._iban.finditer(text):
+                start, end = self._iban_bounds(text, m.start(), m.end())
+                if end:
+                    add("iban", start, end)
             # Context-anchored references first: an order number that happens to pass
             # Luhn is still an order number.
-            for regex, pattern_needs in zip(self._tracking, self._tracking_needs, strict=True):
-                if facts.may_match(pattern_needs):
-                    for m in regex.finditer(text):
-                        add("tracking", *self._ref_bounds(m))
-            for regex, pattern_needs in zip(self._order, self._order_needs, strict=True):
-                if facts.may_match(pattern_needs):
-                    for m in regex.finditer(text):
-                        add("order", *self._ref_bounds(m))
-            if facts.may_match(needs["card"]):
-                for m in self._card.finditer(text):
-                    raw = m.group().rstrip(" -")
-                    # Issuer prefixes 2-6 (Mastercard, Amex, Visa...) cut chance hits.
-                    if raw[0] in "23456" and luhn_valid(raw):
-                        add("card", m.start(), m.start() + len(raw))
+            for regex in self._tracking:
+                for m in regex.finditer(text):
+                    add("tracking", *self._ref_bounds(m))
+            for regex in self._order:
+                for m in regex.finditer(text):
+                    add("order", *self._ref_bounds(m))
+            for m in self._card.finditer(text):
+                raw = m.group().rstrip(" -")
+                # Issuer prefixes 2-6 (Mastercard, Amex, Visa...) cut chance hits.
+                if raw[0] in "23456" and luhn_valid(raw):
+                    add("card", m.start(), m.start() + len(raw))
             for start, end in self._addresses(text):
+                add("address", start, end)
+            for start, end in self._english_addresses(text):
                 add("address", start, end)
             for start, end in self._phones(text, taken):
                 add("phone", start, end)
@@ -429,59 +332,79 @@ class PiiDetector:
                 pos = end = w.end()
                 if lower:
                     break
-            if end == m.end():
-                continue
-            post = _POSTCODE_RE.match(text, end)
+            post = _POSTCODE_RE.match(text, end) if end > m.end() else None
             if post:
                 end = post.end()
                 city = _CITY_RE.match(text, end)
                 if city:
                     end = city.end()
-            elif not capitalised and (m.group("type").lower() in _AMBIGUOUS_TYPES or not particle):
-                continue
+            elif end == m.end() or (
+                not capitalised
+                and (m.group("type").lower() in _AMBIGUOUS_TYPES or not particle)
+            ):
+                # Names typed in lower case without a particle ("rue émile zola") count
+                # when a postcode and a town follow.
+                named = _NAME_THEN_POSTCODE_RE.match(text, m.end())
+                if named is None:
+                    continue
+                end = named.end()
+            else:
+                end = _with_town(text, end)
             found.append((m.start(), end))
         return found
 
-    def _phone_candidates(self, text: str) -> Iterator[re.Match[str]]:
-        """The matches of the phone candidate pattern, scanning only where they can be."""
-        if self._phone_region is None:
-            yield from self._phone_candidate.finditer(text)
-            return
-        for region in self._phone_region.finditer(text):
-            yield from self._phone_candidate.finditer(text, region.start(), region.end())
+    @staticmethod
+    def _english_addresses(text: str) -> list[tuple[int, int]]:
+        """British and American street addresses, with the town and postcode that follow."""
+        found: list[tuple[int, int]] = []
+        for m in _EN_ADDRESS_RE.finditer(text):
+            name_words = m.group("name").split()
+            if any(w.lower() in _EN_STOP for w in name_words):
+                continue
+            # Lower-case typing is accepted for a single name word ("12 baker street").
+            if len(name_words) > 1 and not any(w[0].isupper() or w[0].isdigit()
+                                               for w in name_words):
+                continue
+            end = m.end()
+            post = _UK_POSTCODE_RE.match(text, end) or _US_STATE_ZIP_RE.match(text, end)
+            if post is None:
+                town = _TOWN_RE.match(text, end)
+                if town is not None:
+                    after = _UK_POSTCODE_RE.match(text, town.end()) or _US_STATE_ZIP_RE.match(
+                        text, town.end())
+                    end = after.end() if after is not None else _with_town(text, end)
+            else:
+                end = post.end()
+            found.append((m.start(), end))
+        return found
 
-    def _phones(self, text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """Validated phone numbers, French by default and international with a + or 00.
+    @staticmethod
+    def _phones(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Phone numbers as people type them, through libphonenumber's matcher.
 
-        Each digit run is parsed directly (fast); only runs that may hold several numbers
-        go through ``PhoneNumberMatcher`` with the VALID leniency.
+        Each region's matcher reads national forms of its own plan and international ones
+        (+33, 0033, +44 (0)...) of any. A region's number is kept when valid, or when it has
+        the region's usual shape (:data:`_PHONE_SHAPES`) and is at least possible.
         """
         out: list[tuple[int, int]] = []
-        for cand in self._phone_candidates(text):
-            c_start, c_end = cand.span()
-            if any(s <= c_start and c_end <= e for s, e in taken):
+
+        def free(start: int, end: int) -> bool:
+            return not any(start < e and s < end for s, e in [*taken, *out])
+
+        # The matcher is run on each stretch of phone characters (with one character of
+        # context each side), not on the whole post: it is the detector's costliest step.
+        for stretch in _PHONE_STRETCH_RE.finditer(text):
+            if sum(ch.isdigit() for ch in stretch.group()) < _MIN_PHONE_DIGITS:
                 continue
-            raw = cand.group()
-            digit_count = sum(ch.isdigit() for ch in raw)
-            lead = raw.lstrip("(")
-            # National French numbers start with 0; anything else needs + or 00.
-            if lead[:1] in "+0":
-                try:
-                    number = phonenumbers.parse(raw, "FR")
-                except phonenumbers.NumberParseException:
-                    number = None
-                if number is not None and phonenumbers.is_valid_number(number):
-                    start, end = c_start, c_end
-                    if not any(start < e and s < end for s, e in taken):
+            base = max(0, stretch.start() - 1)
+            window = text[base : stretch.end() + 1]
+            for region in PHONE_REGIONS:
+                shape = _PHONE_SHAPES.get(region)
+                leniency = Leniency.POSSIBLE if shape is not None else Leniency.VALID
+                for match in PhoneNumberMatcher(window, region, leniency=leniency):
+                    start, end = base + match.start, base + match.end
+                    if not free(start, end):
+                        continue
+                    if _plausible(match.raw_string, match.number, region):
                         out.append((start, end))
-                    continue
-            if digit_count <= 12:
-                continue
-            window_start = max(0, c_start - 1)
-            window = text[window_start : c_end + 1]
-            for match in PhoneNumberMatcher(window, "FR", leniency=Leniency.VALID):
-                start = window_start + match.start
-                end = window_start + match.end
-                if not any(start < e and s < end for s, e in taken):
-                    out.append((start, end))
         return out

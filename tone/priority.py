@@ -54,4 +54,7 @@ def priority(
         + w.segment * professional
         + w.wait * waited_part
     )
-    return max(0.0, min(100.0, total))
+    total = max(0.0, min(100.0, total))
+    if "safety" in analysis.urgency_names and 0.0 < w.safety_floor < 100.0:
+        total = w.safety_floor + (100.0 - w.safety_floor) * total / 100.0
+    return total

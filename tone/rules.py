@@ -23,8 +23,6 @@ PRAISE_MAX_NEGATIVITY = -0.25
 
 
 Matches = dict[str, dict[str, float]]
-# (flag, its group in the matches), built once rather than an f-string per flag per call.
-_URGENCY_GROUPS: tuple[tuple[str, str], ...] = tuple((f, f"urg:{f}") for f in URGENCY_FLAGS)
 
 
 def category_scores(matches: Matches) -> dict[str, float]:
@@ -35,28 +33,15 @@ def category_scores(matches: Matches) -> dict[str, float]:
 
 
 def _top_two(scores: dict[str, float]) -> tuple[str, str]:
-    """The first two of TIE_ORDER sorted by (-score, position), without the sort.
-
-    With no NaN the keys are totally ordered: the first is the earliest category with
-    the highest score, the second the same among the others. A NaN makes the sort's
-    order depend on its comparisons, so then the sort itself decides.
-    """
-    values = [scores.get(c, 0.0) for c in TIE_ORDER]
-    if any(v != v for v in values):
-        get = scores.get
-        ranked = sorted(TIE_ORDER, key=lambda c: (-get(c, 0.0), TIE_ORDER.index(c)))
-        return ranked[0], ranked[1]
-    first = values.index(max(values))  # index() finds the earliest equal score
-    del values[first]
-    second = values.index(max(values))
-    return TIE_ORDER[first], TIE_ORDER[second + (second >= first)]
+    """The two best categories of TIE_ORDER by score, ties going to the earlier one."""
+    ranked = sorted(TIE_ORDER, key=lambda c: (-scores.get(c, 0.0), TIE_ORDER.index(c)))
+    return ranked[0], ranked[1]
 
 
 def categorise(matches: Matches, polarity: float) -> str:
     """Pick the best-scoring category, or "other" when nothing scores enough."""
     scores = category_scores(matches)
-    if not scores and MIN_SCORE > 0.0:
-        # Every category then scores 0.0, too little.
+    if not scores:
         return "other"
     best, runner_up = _top_two(scores)
     if best == "praise":
@@ -73,11 +58,8 @@ def categorise(matches: Matches, polarity: float) -> str:
 
 def urgency_flags(matches: Matches) -> tuple[UrgencyFlag, ...]:
     """All urgency flags whose triggers occur, in canonical order, with their triggers."""
-    if not matches:
-        return ()
-    flags: list[UrgencyFlag] = []
-    for name, group in _URGENCY_GROUPS:
-        found = matches.get(group)
-        if found:
-            flags.append(UrgencyFlag(name, tuple(found)))
-    return tuple(flags)
+    return tuple(
+        UrgencyFlag(name, tuple(matches[f"urg:{name}"]))
+        for name in URGENCY_FLAGS
+        if matches.get(f"urg:{name}")
+    )

@@ -17,10 +17,10 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from textblob.en import sentiment as _en_sentiment
-from textblob_fr.fr import sentiment as _fr_sentiment
+from textblob.en import sentiment as en_lexicon
+from textblob_fr.fr import sentiment as fr_lexicon
 
-from tone import tokens as _tokens
+from tone import tokens as token_module
 
 # Digits carry no sentiment, but pattern checks every short non-alphabetic token (prices,
 # phone numbers, dates) against its whole emoticon table, its slowest path.
@@ -119,15 +119,12 @@ def preload() -> None:
     with _lock:
         if not _loaded:
             # len() goes through pattern's lazy loader, which skips an already loaded one.
-            len(_en_sentiment)
-            len(_fr_sentiment)
-            _tokenizers["en"] = _tokens.english()
-            _tokenizers["fr"] = _tokens.french()
-            from textblob import _text as en_module
-            from textblob_fr import _text as fr_module
-
-            _assessors["en"] = Assessor(_en_sentiment, en_module)
-            _assessors["fr"] = Assessor(_fr_sentiment, fr_module)
+            len(en_lexicon)
+            len(fr_lexicon)
+            _tokenizers["en"] = token_module.english()
+            _tokenizers["fr"] = token_module.french()
+            _assessors["en"] = Assessor(en_lexicon, token_module.library_module(en_lexicon))
+            _assessors["fr"] = Assessor(fr_lexicon, token_module.library_module(fr_lexicon))
             _loaded = True
 
 

@@ -31,6 +31,7 @@ the same:
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
@@ -49,7 +50,7 @@ class SentenceTokenizer:
     def __init__(self, module: ModuleType, replace: Mapping[str, str],
                  abbreviations: Iterable[str], *, balanced_quotes: bool,
                  closers: tuple[str, ...], rsquo: bool) -> None:
-        """Take the tables of ``module`` (textblob._text or textblob_fr._text).
+        """Take the tables of ``module`` (the pattern module behind TextBlob or textblob-fr).
 
         ``balanced_quotes`` and ``closers`` are where the two ports of the library differ:
         the English one stops a sentence's trailing punctuation at a balanced quote.
@@ -219,9 +220,26 @@ def _emoticon_precheck(module: ModuleType) -> Callable[[str], Any]:
     return re.compile("|".join(map(re.escape, pairs))).search
 
 
+def library_module(lexicon: Any) -> ModuleType:
+    """The pattern module a sentiment lexicon comes from, which holds its tables.
+
+    Reached from the public lexicon objects (``textblob.en.sentiment`` and
+    ``textblob_fr.fr.sentiment``, whose class's base is pattern's ``Sentiment``) rather
+    than imported by name: the packages do not export these tables, and the tests compare
+    every result with the library's own.
+    """
+    for cls in type(lexicon).__mro__:
+        module = inspect.getmodule(cls)
+        if module is not None and hasattr(module, "EMOTICONS") and hasattr(module, "EOS"):
+            return module
+    raise RuntimeError("cannot find the sentiment lexicon's module")
+
+
 def english() -> Callable[[str], list[str]]:
     """TextBlob's English tokenizer."""
-    from textblob import _text as module
+    from textblob.en import sentiment
+
+    module = library_module(sentiment)
 
     closers = ("'", '"', "”", "’", "...", ".", "!", "?", ")", module.EOS)
     return SentenceTokenizer(module, module.replacements, module.ABBREVIATIONS,
@@ -230,8 +248,9 @@ def english() -> Callable[[str], list[str]]:
 
 def french() -> Callable[[str], list[str]]:
     """textblob-fr's French tokenizer (its parser's contractions and abbreviations)."""
-    from textblob_fr import _text as module
     from textblob_fr import fr
+
+    module = library_module(fr.sentiment)
 
     closers = ("...", ".", "!", "?", ")", "'", '"', "”", "’", module.EOS)
     return SentenceTokenizer(module, fr.replacements, fr.ABBREVIATIONS,

@@ -67,6 +67,10 @@ class Analysis:
     category: str
     urgency: tuple[UrgencyFlag, ...]
     pii: tuple[PiiSpan, ...]
+    # Negative / neutral / positive, from category, urgency and polarity (tone.labels).
+    sentiment_label: str = "neutral"
+    # The classifier's calibrated probability of the chosen category (1.0 for rules alone).
+    category_confidence: float = 1.0
 
     @property
     def urgency_names(self) -> tuple[str, ...]:
@@ -79,7 +83,9 @@ class Analysis:
             "language": self.language,
             "polarity": round(self.polarity, 4),
             "subjectivity": round(self.subjectivity, 4),
+            "sentiment_label": self.sentiment_label,
             "category": self.category,
+            "category_confidence": round(self.category_confidence, 4),
             "urgency": [flag.to_dict() for flag in self.urgency],
             "pii": [span.to_dict() for span in self.pii],
         }

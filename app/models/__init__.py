@@ -5,6 +5,7 @@ from app.models.author import Author, Segment
 from app.models.brand import Brand, Channel, ChannelStatus
 from app.models.brand_report import BrandReportSettings, SurveyFallback
 from app.models.canned import CannedReply
+from app.models.correction import TriageCorrection
 from app.models.dashboard import DashboardWatermark, DayRollup, MonthRollup, ThreadFact
 from app.models.event import RealtimeEvent
 from app.models.review import (
@@ -71,6 +72,7 @@ __all__ = [
     "ThreadStatus",
     "Ticket",
     "TicketStatus",
+    "TriageCorrection",
     "UTCDateTime",
     "User",
     "Visibility",

@@ -46,6 +46,7 @@ EXPECTED: dict[str, set[str] | str] = {
     "inbox.set_status": CARE,
     "inbox.close_abusive": CARE,
     "private.move": CARE,
+    "corrections.correct": CARE,
     "inbox.bulk": CARE,
     "inbox.canned_search": CARE,
     "inbox.save_view": CARE,

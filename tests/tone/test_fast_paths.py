@@ -1,15 +1,14 @@
 """The fast paths give the libraries' and the slow paths' results exactly.
 
-``tone.tokens`` replaces pattern's tokenizer inside sentiment, ``fold`` translates
-accented Latin letters in one call, and the term index remembers which terms may start at
-a token. Each is checked against the code it stands in for, over the evaluation set, edge
-cases and seeded random strings.
+``tone.tokens`` replaces pattern's tokenizer inside sentiment and ``tone.sentiment``'s
+assessor walks its lexicon; both are checked against the library itself, over the
+evaluation set, edge cases and seeded random strings. The term index remembers which terms
+may start at a token; the memory must change nothing.
 """
 
 from __future__ import annotations
 
 import random
-import unicodedata
 
 import pytest
 from textblob.en import sentiment as en_lexicon
@@ -46,21 +45,6 @@ def test_tokenizer_and_scores_match_the_library(language):
     for string in _strings(3000, seed=11):
         assert ours(string) == lexicon.tokenizer(string), string
         assert sentiment.lexicon_score(string, language) == tuple(lexicon(string)[:2]), string
-
-
-def _slow_fold(value: str) -> str:
-    value = value.lower().translate(text._FOLD_TABLE)
-    decomposed = unicodedata.normalize("NFKD", value)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def test_fold_matches_nfkd():
-    rng = random.Random(5)
-    chars = [chr(c) for c in range(0x20, 0x2100)] + ["😀", "e\u0301", "ﬁ", "Œ"]
-    strings = ["".join(rng.choice(chars) for _ in range(rng.randint(0, 30)))
-               for _ in range(5000)]
-    for value in strings + [row["text"] for row in load_mentions()]:
-        assert text.fold(value) == _slow_fold(value), value
 
 
 def test_term_index_cache_changes_nothing(monkeypatch):
@@ -105,10 +89,9 @@ def _sentences(lexicon, count: int, seed: int) -> list[str]:
 
 
 def lexicon_module(lexicon):
-    from textblob import _text as en_module
-    from textblob_fr import _text as fr_module
+    from tone.tokens import library_module
 
-    return fr_module if lexicon is fr_lexicon else en_module
+    return library_module(lexicon)
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])

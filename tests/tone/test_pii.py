@@ -162,3 +162,54 @@ def test_pii_searched_beyond_analysis_window(analyzer):
     text = "blabla " * 3000 + "appelez le 06 12 34 56 78"
     found = analyzer.analyse(text).pii
     assert [(p.kind, p.text) for p in found] == [("phone", "06 12 34 56 78")]
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "+33 (0)6 12 34 56 78",
+        "06 1234 5678",
+        "+33 612 345 678",
+        "07700 900123",
+        "+44 7700 900123",
+        "0044 7911 123456",
+        "+44 (0)20 7946 0958",
+        "020 7946 0958",
+        "(415) 555-2671",
+        "415-555-2671",
+        "415.555.2671",
+        "1-415-555-2671",
+        "+1 (415) 555-2671",
+    ],
+)
+def test_phone_formats_of_three_countries(analyzer, phone):
+    text = f"call me back on {phone} please"
+    assert spans(analyzer, text) == [("phone", phone)]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "221B Baker Street, London NW1 6XE",
+        "10 Downing St, London SW1A 2AA",
+        "45 Station Rd, Manchester M1 2AB",
+        "1600 Pennsylvania Ave NW, Washington, DC 20500",
+        "350 5th Ave, New York, NY 10118",
+        "742 Evergreen Terrace, Springfield, OR 97403",
+        "87 av. des Écoles 92100 Boulogne-Billancourt",
+        "217 rue émile zola, 13008 Marseille",
+        "15 rue Pasteur, Rennes",
+    ],
+)
+def test_english_and_more_french_addresses(analyzer, address):
+    assert spans(analyzer, f"deliver to {address} please") == [("address", address)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I waited 3 days on the road", "2 more minutes down the road",
+     "it took 45 minutes to drive 12 miles", "rendez-vous 2024-03-12 10:00 svp",
+     "order of 3 items, 2 seats for the concert", "1234567890"],
+)
+def test_english_look_alikes(analyzer, text):
+    assert analyzer.detect_pii(text) == []

@@ -12,15 +12,15 @@ from __future__ import annotations
 import random
 
 import pytest
-from textblob import _text as en_module
 from textblob.en import sentiment as en_lexicon
-from textblob_fr import _text as fr_module
 from textblob_fr import fr
 from textblob_fr.fr import sentiment as fr_lexicon
 
 from tone import tokens
 from tone.eval import load_mentions
 
+en_module = tokens.library_module(en_lexicon)
+fr_module = tokens.library_module(fr_lexicon)
 COUNT = 30_000
 
 # What the replacement steps, the quote handling, the abbreviation rules, the sentence
