@@ -1,7 +1,7 @@
 """dashboard: thread facts, day and month rollups, watermark, surveys, report settings; messages (channel, time) index
 
 Revision ID: i19_dashboard
-Revises: 0002_sla_due_indexes
+Revises: i18_review
 Create Date: 2026-12-07 02:57:27.271861
 
 """
@@ -12,7 +12,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'i19_dashboard'
-down_revision = '0002_sla_due_indexes'
+down_revision = 'i18_review'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 disputes, notifications, committee settings
 
 Revision ID: i18_review
-Revises: 0002_sla_due_indexes
+Revises: i24_canned_category
 Create Date: 2026-12-07 02:33:51.590492
 
 """
@@ -13,7 +13,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'i18_review'
-down_revision = '0002_sla_due_indexes'
+down_revision = 'i24_canned_category'
 branch_labels = None
 depends_on = None
 

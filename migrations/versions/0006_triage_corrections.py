@@ -1,7 +1,7 @@
 """triage_corrections: agents' corrections of a thread's category and urgency
 
 Revision ID: i21_triage_corrections
-Revises: 0002_sla_due_indexes
+Revises: i19_dashboard
 Create Date: 2026-12-07 03:00:00
 
 """
@@ -12,7 +12,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'i21_triage_corrections'
-down_revision = '0002_sla_due_indexes'
+down_revision = 'i19_dashboard'
 branch_labels = None
 depends_on = None
 
