@@ -15,6 +15,7 @@ from app.extensions import db
 from app.inbox import services as inbox
 from app.models import BrandReportSettings, Channel, Message, Survey, Thread, User, utcnow
 from app.outbox import services as outbox
+from app.private import services as private
 from app.surveys import services as surveys
 from tests.jobs.sandbox_http import HttpSandbox
 from tests.outbox.helpers import sandbox_thread
@@ -182,7 +183,7 @@ def test_facebook_without_a_private_route_follows_the_brand_choice(
     thread = sandbox_thread(http_sandbox, sandbox_channel, network="facebook")
     agent = make_user("agent")
     # The comment's one private reply is used by the agent: no private route is left.
-    inbox.move_to_private(agent, thread, "Pouvez-vous nous donner votre numéro de commande ?",
+    private.move_to_private(agent, thread, "Pouvez-vous nous donner votre numéro de commande ?",
                           idempotency_key="move-1")
     inbox.change_status(agent, thread, "resolved")
     _enable(thread)
