@@ -49,6 +49,15 @@ def test_the_list_is_the_page_in_both_languages(
         for selector in (".mainnav", ".userbox", ".langswitch", ".logout"):
             box = page.locator(selector).bounding_box()
             assert box is not None and box["y"] + box["height"] <= header["height"] + 1
+        # Nothing overlaps: the last link ends before the channel strip and the user box.
+        links = page.locator(".mainnav > ul > li")
+        last = links.nth(links.count() - 1).bounding_box()
+        strip = page.locator(".channel-strip").bounding_box()
+        userbox = page.locator(".userbox").bounding_box()
+        assert last is not None and userbox is not None
+        assert last["x"] + last["width"] <= (strip or userbox)["x"] + 1
+        if strip is not None:
+            assert strip["x"] + strip["width"] <= userbox["x"] + 1
         # Filters are one collapsed button; the bulk bar only appears with a selection.
         assert not page.is_visible(".filters select[name=category]")
         assert not page.is_visible("#bulk-form")
