@@ -21,6 +21,7 @@ from app.models import (
     ReviewNotification,
     ReviewStatus,
     RubricVersion,
+    Survey,
     Thread,
     Ticket,
     User,
@@ -28,6 +29,7 @@ from app.models import (
 from app.outbox.composer import FACEBOOK_MAX, X_MAX, platform_length
 from app.review import stats
 from app.review.rubric import criteria_of
+from app.surveys.services import masked_comment
 
 BEFORE = 5  # customer messages shown before the reply
 
@@ -45,6 +47,8 @@ class ReplyContext:
     length: int
     limit: int
     signed: bool
+    survey: Survey | None = None  # the thread's satisfaction survey, once answered
+    survey_comment: str = ""  # its comment, personal data masked
 
 
 def reply_context(item: ReviewItem) -> ReplyContext:
@@ -65,6 +69,8 @@ def reply_context(item: ReviewItem) -> ReplyContext:
     after_count = db.session.scalar(db.select(db.func.count()).select_from(after.subquery()))
     next_inbound = db.session.scalar(after.order_by(Message.platform_created_at).limit(1))
     ticket = db.session.get(Ticket, thread.ticket_id) if thread.ticket_id else None
+    survey = db.session.scalar(db.select(Survey).where(Survey.thread_id == thread.id,
+                                                       Survey.answered_at.is_not(None)))
     network = thread.channel.network
     agent = item.agent
     signature = agent.display_signature if agent else ""
@@ -73,7 +79,8 @@ def reply_context(item: ReviewItem) -> ReplyContext:
         next_inbound=next_inbound, ticket=ticket,
         length=platform_length(network, message.text),
         limit=X_MAX if network == "x" else FACEBOOK_MAX,
-        signed=bool(signature) and signature in message.text)
+        signed=bool(signature) and signature in message.text, survey=survey,
+        survey_comment=masked_comment(survey) if survey else "")
 
 
 @dataclass

@@ -217,3 +217,30 @@ def test_pages_in_french(app: Flask, brand_id: int, make_user: Callable[..., Use
     bad = sup.post(f"/review/items/{review.items[0].id}/score", data={"c_courtesy": "9"})
     assert "hors de l&#39;échelle du critère" in bad.get_data(as_text=True)
     assert "Revue de 2026-11" in sup.get(f"/review/{review.id}").get_data(as_text=True)
+
+
+def test_a_sampled_reply_shows_the_customer_satisfaction_of_its_thread(
+        app: Flask, brand_id: int, make_user: Callable[..., User],
+        make_reply: Callable[..., Message], login: Callable[..., Any]) -> None:
+    from datetime import date, timedelta
+
+    from app.models import Survey, Thread
+
+    review, _agent = _review(brand_id, make_user, make_reply, replies=1)
+    item = review.items[0]
+    thread = db.session.get(Thread, item.message.thread_id)
+    assert thread is not None
+    sup = _client(app, login, make_user("supervisor"))
+    page = sup.get(f"/review/items/{item.id}").get_data(as_text=True)
+    assert "Satisfaction survey" not in page  # no answered survey yet
+    comment = "Rapide, merci ! appelez-moi au 06 12 34 56 78"
+    db.session.add(Survey(
+        thread_id=thread.id, brand_id=brand_id, channel_id=thread.channel_id,
+        author_id=thread.author_id, language="fr", state="answered", day=date(2026, 11, 13),
+        created_at=NOV, expires_at=NOV + timedelta(days=14), answered_at=NOV,
+        speed=5, listening=4, resolution=3, comment=comment,
+        comment_pii=[{"kind": "phone", "start": comment.index("06"), "end": len(comment)}]))
+    db.session.commit()
+    page = sup.get(f"/review/items/{item.id}").get_data(as_text=True)
+    assert "speed 5/5, listening 4/5, resolution 3/5" in page
+    assert "Rapide, merci" in page and "06 12 34 56 78" not in page and "[phone]" in page
