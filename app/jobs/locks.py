@@ -18,6 +18,13 @@ log = logging.getLogger("care.scheduler")
 LOCK_NAME = "care-console:scheduler"
 #: Advisory lock key: any constant shared by every process of the installation.
 PG_LOCK_KEY = 0x43415245  # "CARE"
+#: The Redis lock's lease. A crashed holder blocks the standby for at most this long, so it is
+#: short; the holder renews it every ``RENEW_SECONDS`` (five chances before it lapses).
+LEASE_SECONDS = 10
+#: How often the holder renews its lease and a standby tries to take the lock.
+RENEW_SECONDS = 2.0
+#: Redis calls of the lock give up after this long: a hung call must not outlive the lease.
+REDIS_TIMEOUT_SECONDS = 2.0
 
 
 class SchedulerLock(Protocol):
@@ -74,10 +81,13 @@ class RedisLock:
     _RELEASE = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
                 "return redis.call('del', KEYS[1]) else return 0 end")
 
-    def __init__(self, url: str, ttl_seconds: int = 30, name: str = LOCK_NAME) -> None:
+    def __init__(self, url: str, ttl_seconds: int = LEASE_SECONDS,
+                 name: str = LOCK_NAME) -> None:
         import redis
 
-        self.client: Any = redis.Redis.from_url(url)
+        self.client: Any = redis.Redis.from_url(
+            url, socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
         self.ttl_ms = ttl_seconds * 1000
         self.name = name
         self.token = secrets.token_hex(16)

@@ -145,37 +145,62 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
 class SchedulerRunner:
     """Holds the lock, runs the scheduler, and stands by while another process holds it."""
 
-    def __init__(self, app: Flask, retry_seconds: float = 10.0) -> None:
-        from app.jobs.locks import lock_for
+    def __init__(self, app: Flask, retry_seconds: float | None = None) -> None:
+        from app.jobs.locks import RENEW_SECONDS, lock_for
 
         self.app = app
         with app.app_context():
             self.lock = lock_for(app.config, db.engine, app.instance_path)
-        self.retry_seconds = retry_seconds
+        self.retry_seconds = RENEW_SECONDS if retry_seconds is None else retry_seconds
         self.scheduler: BackgroundScheduler | None = None
         self._stop = threading.Event()
 
     def run(self) -> None:
-        """Block: wait for the lock, run the jobs while it is held, until stop()."""
+        """Block: wait for the lock, run the jobs while it is held, until stop().
+
+        The lock's store may fail (Redis restarting): the holder then stops its jobs at once
+        and stands by, since it can no longer prove it holds the lock (a restarted Redis has
+        forgotten it, and a standby may take it); everyone retries until the store answers.
+        """
         announced = False
+        store_down = False
         while not self._stop.is_set():
-            if self.scheduler is None:
-                if self.lock.acquire():
-                    log.info("scheduler lock acquired; starting jobs")
-                    self.scheduler = build_scheduler(self.app)
-                    self.scheduler.start()
-                elif not announced:
-                    log.warning("another scheduler holds the lock; standing by")
-                    announced = True
-            elif not self.lock.refresh():
-                log.error("scheduler lock lost; stopping jobs")
-                self.scheduler.shutdown(wait=False)
-                self.scheduler = None
+            try:
+                if self.scheduler is None:
+                    if self.lock.acquire():
+                        log.info("scheduler lock acquired; starting jobs")
+                        announced = False
+                        self.scheduler = build_scheduler(self.app)
+                        self.scheduler.start()
+                    elif not announced:
+                        log.warning("another scheduler holds the lock; standing by")
+                        announced = True
+                elif not self.lock.refresh():
+                    log.error("scheduler lock lost; stopping jobs")
+                    self._stop_jobs()
+                if store_down:
+                    log.warning("scheduler lock store reachable again")
+                    store_down = False
+            except Exception:  # the lock's store is unreachable: never risk two pollers
+                if not store_down:
+                    log.exception("scheduler lock store unreachable; %s",
+                                  "stopping jobs and standing by" if self.scheduler
+                                  else "standing by")
+                    store_down = True
+                self._stop_jobs()
             self._stop.wait(self.retry_seconds)
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None
-            self.lock.release()
+            try:
+                self.lock.release()
+            except Exception:  # the lease lapses by itself
+                log.warning("scheduler lock not released (store unreachable)")
+
+    def _stop_jobs(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
 
     def start_in_thread(self) -> threading.Thread:
         """Run in a daemon thread (the single-process demo)."""
