@@ -146,8 +146,11 @@ def on_typing(data: dict[str, Any]) -> dict[str, Any]:
 def on_lock(data: dict[str, Any]) -> dict[str, Any]:
     """Starting a reply takes the soft lock; refused while another agent holds it."""
     thread_id = _thread_id(data)
-    taken, holder = presence.store().lock(thread_id, current_user.id, current_user.name,
-                                          _sid())
+    try:
+        taken, holder = presence.store().lock(thread_id, current_user.id, current_user.name,
+                                              _sid())
+    except presence.PresenceUnavailable:
+        return {"locked": False, "holder": None, "error": "unavailable"}
     if not taken:
         return {"locked": False, "holder": {"user_id": holder["user_id"],
                                             "name": holder["name"]} if holder else None}
@@ -158,7 +161,10 @@ def on_lock(data: dict[str, Any]) -> dict[str, Any]:
 @socket_event("takeover", CARE_ROLES)
 def on_takeover(data: dict[str, Any]) -> dict[str, Any]:
     """Take the lock from another agent, who is told at once."""
-    services.take_over(current_user._get_current_object(), _thread_id(data), _sid())
+    try:
+        services.take_over(current_user._get_current_object(), _thread_id(data), _sid())
+    except presence.PresenceUnavailable:
+        return {"locked": False, "error": "unavailable"}
     return {"locked": True}
 
 
