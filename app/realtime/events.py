@@ -199,4 +199,22 @@ def on_catch_up(data: dict[str, Any]) -> dict[str, Any]:
     return {"events": events, "reload": truncated}
 
 
+@socket_event("heartbeat", CARE_ROLES)
+def on_heartbeat(data: dict[str, Any]) -> dict[str, Any]:
+    """The page's periodic check: the newest sequence number in its rooms (a browser behind
+    it fetches what it missed) and whether cross-process events can flow right now."""
+    from app.models import utcnow
+    from app.realtime.health import queue_health
+    from app.realtime.publish import last_seq_in
+
+    rooms = data.get("rooms") or [INBOX_ROOM]
+    if not isinstance(rooms, list) or not all(
+        isinstance(r, str) and room_allowed(r, current_user.role, current_user.id)
+        for r in rooms
+    ):
+        raise EventError("room_not_allowed")
+    return {"seq": last_seq_in(rooms), "degraded": queue_health().degraded(),
+            "now": utcnow().isoformat()}
+
+
 __all__ = ["EventError", "room_allowed", "socket_event", "thread_room"]

@@ -101,3 +101,26 @@ def test_reply_sends_while_redis_is_down_and_never_500s(
     redis_server.start()
     with redis_app.app_context():
         assert live.lock_holder(thread_id) is None
+
+
+def test_publish_while_redis_is_down_is_logged_and_reported_degraded(
+        redis_app: Flask, redis_server: RedisServer) -> None:
+    from app.models import RealtimeEvent
+    from app.realtime.health import CHECK_EVERY_SECONDS, queue_health
+    from app.realtime.publish import INBOX_ROOM, last_seq_in, publish
+
+    with redis_app.app_context():
+        assert queue_health().degraded() is False
+        redis_server.kill()
+        time.sleep(CHECK_EVERY_SECONDS)
+        seq = publish("probe", {"n": 1}, INBOX_ROOM)
+        db.session.commit()  # emitting fails inside the hook; the commit stands
+        assert db.session.get(RealtimeEvent, seq) is not None
+        assert last_seq_in([INBOX_ROOM]) == seq  # what browsers' heartbeats compare with
+        assert queue_health().degraded() is True
+        redis_server.start()
+        back = time.monotonic()
+        while queue_health().degraded():
+            time.sleep(0.1)
+        print(f"\nqueue reported healthy {time.monotonic() - back:.2f}s after Redis returned")
+        assert time.monotonic() - back <= CHECK_EVERY_SECONDS + 1

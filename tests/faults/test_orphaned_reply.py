@@ -1,0 +1,89 @@
+"""A web process that dies between storing a reply and claiming it leaves nothing orphaned."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+import app.outbox.services as outbox
+from app.extensions import db
+from app.models import Channel, Message, SendState, Thread, User
+from tests.helpers import TEST_PASSWORD
+from tests.jobs.sandbox_http import HttpSandbox
+from tests.outbox.helpers import sandbox_thread
+
+
+def _brand_replies(http_sandbox: HttpSandbox, parent: str | None) -> list[dict]:
+    return [r for r in http_sandbox.timeline(network="x", kind="tweet")
+            if r["from_brand"] and r["parent_id"] == parent]
+
+
+def _orphan(agent: User, thread: Thread, key: str, age: timedelta) -> int:
+    # What a process killed right after queue_reply's commit leaves: a pending row, unclaimed.
+    message = outbox.queue_reply(agent, thread, f"Nous regardons ({key})", idempotency_key=key)
+    message.received_at = message.received_at - age
+    db.session.commit()
+    return message.id
+
+
+def test_a_recent_orphan_is_sent_once_by_the_reconcile_job(
+        app: Flask, http_sandbox: HttpSandbox, sandbox_channel: Callable[..., Channel],
+        make_user: Callable[..., User]) -> None:
+    agent = make_user("agent", name="Marie Lefèvre", signature="^Marie")
+    thread = sandbox_thread(http_sandbox, sandbox_channel)
+    parent = thread.messages[-1].platform_id
+    fresh = outbox.queue_reply(agent, thread, "En cours", idempotency_key="fresh")
+    orphan_id = _orphan(agent, thread, "orphan-1", outbox.PENDING_AFTER + timedelta(seconds=1))
+    # Two schedulers' worth of the job at once (a takeover mid-run): one send only.
+    errors: list[BaseException] = []
+
+    def job() -> None:
+        try:
+            with app.app_context():
+                outbox.reconcile_unknown()
+        except BaseException as exc:
+            errors.append(exc)
+
+    workers = [threading.Thread(target=job) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert errors == []
+    outbox.reconcile_unknown()
+    db.session.expire_all()
+    orphan = db.session.get(Message, orphan_id)
+    assert orphan is not None and orphan.send_state == SendState.SENT.value
+    assert orphan.idempotency_key == "orphan-1" and orphan.send_attempts == 1
+    # A reply still within its own send's time is left to it.
+    assert db.session.get(Message, fresh.id).send_state == SendState.PENDING.value
+    assert [r["text"] for r in _brand_replies(http_sandbox, parent)] == [orphan.text]
+
+
+def test_an_old_orphan_waits_for_a_person_with_a_retry_on_the_page(
+        app: Flask, client: FlaskClient, http_sandbox: HttpSandbox,
+        sandbox_channel: Callable[..., Channel], make_user: Callable[..., User]) -> None:
+    agent = make_user("agent", name="Marie Lefèvre", signature="^Marie")
+    thread = sandbox_thread(http_sandbox, sandbox_channel)
+    parent = thread.messages[-1].platform_id
+    orphan_id = _orphan(agent, thread, "orphan-2", outbox.PENDING_GIVE_UP + timedelta(minutes=1))
+    outbox.reconcile_unknown()
+    outbox.reconcile_unknown()
+    db.session.expire_all()
+    orphan = db.session.get(Message, orphan_id)
+    assert orphan is not None and orphan.send_state == SendState.FAILED.value
+    assert "never sent" in (orphan.send_error or "")
+    assert _brand_replies(http_sandbox, parent) == []
+    client.post("/login", data={"email": agent.email, "password": TEST_PASSWORD})
+    page = client.get(f"/inbox/threads/{thread.id}").get_data(as_text=True)
+    assert f"/inbox/messages/{orphan_id}/retry" in page
+    # The person decides: the retry sends it, once, with its own key.
+    retried = client.post(f"/inbox/messages/{orphan_id}/retry")
+    assert retried.status_code in (302, 303)
+    db.session.expire_all()
+    assert db.session.get(Message, orphan_id).send_state == SendState.SENT.value
+    assert len(_brand_replies(http_sandbox, parent)) == 1
