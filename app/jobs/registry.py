@@ -154,6 +154,9 @@ class SchedulerRunner:
         self.retry_seconds = RENEW_SECONDS if retry_seconds is None else retry_seconds
         self.scheduler: BackgroundScheduler | None = None
         self._stop = threading.Event()
+        #: When this process took the lock (its jobs start once the lock has settled).
+        self._acquired_at: float | None = None
+        self._announced = False
 
     def run(self) -> None:
         """Block: wait for the lock, run the jobs while it is held, until stop().
@@ -162,22 +165,10 @@ class SchedulerRunner:
         and stands by, since it can no longer prove it holds the lock (a restarted Redis has
         forgotten it, and a standby may take it); everyone retries until the store answers.
         """
-        announced = False
         store_down = False
         while not self._stop.is_set():
             try:
-                if self.scheduler is None:
-                    if self.lock.acquire():
-                        log.info("scheduler lock acquired; starting jobs")
-                        announced = False
-                        self.scheduler = build_scheduler(self.app)
-                        self.scheduler.start()
-                    elif not announced:
-                        log.warning("another scheduler holds the lock; standing by")
-                        announced = True
-                elif not self.lock.refresh():
-                    log.error("scheduler lock lost; stopping jobs")
-                    self._stop_jobs()
+                self._tick()
                 if store_down:
                     log.warning("scheduler lock store reachable again")
                     store_down = False
@@ -188,18 +179,50 @@ class SchedulerRunner:
                                   else "standing by")
                     store_down = True
                 self._stop_jobs()
-            self._stop.wait(self.retry_seconds)
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=True)
-            self.scheduler = None
+            self._stop.wait(self._pause())
+        if self.scheduler is not None or self._acquired_at is not None:
+            self._stop_jobs()
             try:
                 self.lock.release()
             except Exception:  # the lease lapses by itself
                 log.warning("scheduler lock not released (store unreachable)")
 
-    def _stop_jobs(self) -> None:
+    def _tick(self) -> None:
         if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+            if not self.lock.refresh():
+                log.error("scheduler lock lost; stopping jobs")
+                self._stop_jobs()
+            return
+        if self._acquired_at is None:
+            if not self.lock.acquire():
+                if not self._announced:
+                    log.warning("another scheduler holds the lock; standing by")
+                    self._announced = True
+                return
+            self._acquired_at = time.monotonic()
+            self._announced = False
+            log.info("scheduler lock acquired; starting jobs in %.1f s",
+                     self.lock.settle_seconds)
+        elif not self.lock.refresh():
+            log.error("scheduler lock lost before starting jobs")
+            self._acquired_at = None
+            return
+        if time.monotonic() - self._acquired_at >= self.lock.settle_seconds:
+            self.scheduler = build_scheduler(self.app)
+            self.scheduler.start()
+            log.info("scheduler jobs started")
+
+    def _pause(self) -> float:
+        if self.scheduler is None and self._acquired_at is not None:
+            left = self._acquired_at + self.lock.settle_seconds - time.monotonic()
+            return max(0.0, min(self.retry_seconds, left))
+        return self.retry_seconds
+
+    def _stop_jobs(self) -> None:
+        # Waits for a job in flight: a poll is never left running beside the next holder's.
+        self._acquired_at = None
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
             self.scheduler = None
 
     def start_in_thread(self) -> threading.Thread:

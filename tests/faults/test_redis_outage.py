@@ -39,6 +39,8 @@ def test_log_in_works_while_redis_is_down_with_limits_in_memory(
     assert throttle.degraded()
     assert any("memory" in r.getMessage() for r in caplog.records)
     assert client.get("/inbox").status_code == 200
+    # Routes with their own rate limits answer too (Flask-Limiter's in-memory fallback).
+    assert client.get("/status/no-such-brand.json").status_code == 404
     # The limits still hold, counted in this process: the account's own limit (5 per 15 min).
     other = redis_app.test_client()
     codes = [other.post("/login", data={"email": user.email, "password": "wrong-one"}
