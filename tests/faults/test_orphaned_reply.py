@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -15,6 +20,8 @@ from app.models import Channel, Message, SendState, Thread, User
 from tests.helpers import TEST_PASSWORD
 from tests.jobs.sandbox_http import HttpSandbox
 from tests.outbox.helpers import sandbox_thread
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _brand_replies(http_sandbox: HttpSandbox, parent: str | None) -> list[dict]:
@@ -86,4 +93,47 @@ def test_an_old_orphan_waits_for_a_person_with_a_retry_on_the_page(
     assert retried.status_code in (302, 303)
     db.session.expire_all()
     assert db.session.get(Message, orphan_id).send_state == SendState.SENT.value
+    assert len(_brand_replies(http_sandbox, parent)) == 1
+
+
+KILLED_MID_SEND = r"""
+import os, signal, sys
+from app import create_app
+import app.outbox.services as outbox
+from app.extensions import db
+from app.models import Thread, User
+from tests.helpers import app_settings
+app = create_app(app_settings(sys.argv[1], FERNET_KEYS=[sys.argv[4]]))
+# The process dies right after the reply's row is committed, before it is claimed.
+outbox.deliver = lambda message: os.kill(os.getpid(), signal.SIGKILL)
+with app.app_context():
+    outbox.reply(db.session.get(User, int(sys.argv[2])), db.session.get(Thread, int(sys.argv[3])),
+                 "Nous regardons votre colis", idempotency_key="killed-1")
+"""
+
+
+def test_a_web_process_killed_between_storing_and_claiming_leaves_no_orphan(
+        app: Flask, database_url: str, http_sandbox: HttpSandbox,
+        sandbox_channel: Callable[..., Channel], make_user: Callable[..., User]) -> None:
+    agent = make_user("agent", name="Marie Lefèvre", signature="^Marie")
+    thread = sandbox_thread(http_sandbox, sandbox_channel)
+    parent = thread.messages[-1].platform_id
+    child = subprocess.run(
+        [sys.executable, "-c", KILLED_MID_SEND, database_url, str(agent.id), str(thread.id),
+         app.config["FERNET_KEYS"][0]],
+        cwd=ROOT, capture_output=True, env=dict(os.environ), timeout=120)
+    assert child.returncode == -signal.SIGKILL, child.stderr.decode()[-2000:]
+    db.session.rollback()
+    orphan = db.session.scalar(db.select(Message).filter_by(idempotency_key="killed-1"))
+    assert orphan is not None and orphan.send_state == SendState.PENDING.value
+    assert _brand_replies(http_sandbox, parent) == []
+    # Within its own send's time the job leaves it alone; past the deadline, it is sent once.
+    outbox.reconcile_unknown()
+    db.session.expire_all()
+    assert db.session.get(Message, orphan.id).send_state == SendState.PENDING.value
+    outbox.reconcile_unknown(pending_after=timedelta(0))
+    outbox.reconcile_unknown(pending_after=timedelta(0))
+    db.session.expire_all()
+    sent = db.session.get(Message, orphan.id)
+    assert sent.send_state == SendState.SENT.value and sent.send_attempts == 1
     assert len(_brand_replies(http_sandbox, parent)) == 1
