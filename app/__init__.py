@@ -86,6 +86,8 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
         BABEL_DEFAULT_TIMEZONE=values["TIMEZONE"],
         RATELIMIT_STORAGE_URI=values["REDIS_URL"] or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
+        # Redis away: the routes' own limits count in this process's memory, never a 500.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         TESTING=values["ENV"] == "testing",
     )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

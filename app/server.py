@@ -62,7 +62,7 @@ def serve(app: Flask) -> None:
         with app.app_context():
             prepare_process()
         # The jobs run in this process, behind the same lock a scheduler process would take.
-        SchedulerRunner(app, retry_seconds=5).start_in_thread()
+        SchedulerRunner(app).start_in_thread()
     print(f"Care Console on http://{host}:{port}", flush=True)
     banner = demo_banner(app) if app.config["SANDBOX"] else None
     if banner:

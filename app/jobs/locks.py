@@ -18,10 +18,25 @@ log = logging.getLogger("care.scheduler")
 LOCK_NAME = "care-console:scheduler"
 #: Advisory lock key: any constant shared by every process of the installation.
 PG_LOCK_KEY = 0x43415245  # "CARE"
+#: The Redis lock's lease. A crashed holder blocks the standby for at most this long, so it is
+#: short; the holder renews it every ``RENEW_SECONDS`` (five chances before it lapses).
+LEASE_SECONDS = 8
+#: How often the holder renews its lease and a standby tries to take the lock.
+RENEW_SECONDS = 2.0
+#: Redis calls of the lock give up after this long: a holder cut off from Redis learns it
+#: within RENEW + TIMEOUT (3.5 s) and stops, well before its lease lapses.
+REDIS_TIMEOUT_SECONDS = 1.5
+#: A Redis restarted without persistence forgets the lock while its holder still runs: a new
+#: holder waits this long before starting jobs, time enough for the old one to renew, find
+#: the lock gone, and stop (never two pollers at once).
+REDIS_SETTLE_SECONDS = RENEW_SECONDS + REDIS_TIMEOUT_SECONDS + 0.5
 
 
 class SchedulerLock(Protocol):
     """Held by exactly one scheduler process at a time."""
+
+    #: How long a new holder waits (renewing) before starting jobs.
+    settle_seconds: float
 
     def acquire(self) -> bool:
         """Take the lock if free; True when this process holds it."""
@@ -38,6 +53,8 @@ class SchedulerLock(Protocol):
 
 class FileLock:
     """flock on a file: released by the kernel when the process dies."""
+
+    settle_seconds = 0.0
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -69,15 +86,20 @@ class FileLock:
 class RedisLock:
     """SET NX with a time to live, refreshed while held; lost if the holder stops refreshing."""
 
+    settle_seconds = REDIS_SETTLE_SECONDS
+
     _REFRESH = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
                 "return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end")
     _RELEASE = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
                 "return redis.call('del', KEYS[1]) else return 0 end")
 
-    def __init__(self, url: str, ttl_seconds: int = 30, name: str = LOCK_NAME) -> None:
+    def __init__(self, url: str, ttl_seconds: int = LEASE_SECONDS,
+                 name: str = LOCK_NAME) -> None:
         import redis
 
-        self.client: Any = redis.Redis.from_url(url)
+        self.client: Any = redis.Redis.from_url(
+            url, socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
         self.ttl_ms = ttl_seconds * 1000
         self.name = name
         self.token = secrets.token_hex(16)
@@ -94,6 +116,8 @@ class RedisLock:
 
 class PostgresAdvisoryLock:
     """pg_try_advisory_lock on a dedicated connection: released when the connection closes."""
+
+    settle_seconds = 0.0
 
     def __init__(self, engine: Any, key: int = PG_LOCK_KEY) -> None:
         self.engine = engine

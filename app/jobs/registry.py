@@ -145,37 +145,85 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
 class SchedulerRunner:
     """Holds the lock, runs the scheduler, and stands by while another process holds it."""
 
-    def __init__(self, app: Flask, retry_seconds: float = 10.0) -> None:
-        from app.jobs.locks import lock_for
+    def __init__(self, app: Flask, retry_seconds: float | None = None) -> None:
+        from app.jobs.locks import RENEW_SECONDS, lock_for
 
         self.app = app
         with app.app_context():
             self.lock = lock_for(app.config, db.engine, app.instance_path)
-        self.retry_seconds = retry_seconds
+        self.retry_seconds = RENEW_SECONDS if retry_seconds is None else retry_seconds
         self.scheduler: BackgroundScheduler | None = None
         self._stop = threading.Event()
+        #: When this process took the lock (its jobs start once the lock has settled).
+        self._acquired_at: float | None = None
+        self._announced = False
 
     def run(self) -> None:
-        """Block: wait for the lock, run the jobs while it is held, until stop()."""
-        announced = False
+        """Block: wait for the lock, run the jobs while it is held, until stop().
+
+        The lock's store may fail (Redis restarting): the holder then stops its jobs at once
+        and stands by, since it can no longer prove it holds the lock (a restarted Redis has
+        forgotten it, and a standby may take it); everyone retries until the store answers.
+        """
+        store_down = False
         while not self._stop.is_set():
-            if self.scheduler is None:
-                if self.lock.acquire():
-                    log.info("scheduler lock acquired; starting jobs")
-                    self.scheduler = build_scheduler(self.app)
-                    self.scheduler.start()
-                elif not announced:
-                    log.warning("another scheduler holds the lock; standing by")
-                    announced = True
-            elif not self.lock.refresh():
+            try:
+                self._tick()
+                if store_down:
+                    log.warning("scheduler lock store reachable again")
+                    store_down = False
+            except Exception:  # the lock's store is unreachable: never risk two pollers
+                if not store_down:
+                    log.exception("scheduler lock store unreachable; %s",
+                                  "stopping jobs and standing by" if self.scheduler
+                                  else "standing by")
+                    store_down = True
+                self._stop_jobs()
+            self._stop.wait(self._pause())
+        if self.scheduler is not None or self._acquired_at is not None:
+            self._stop_jobs()
+            try:
+                self.lock.release()
+            except Exception:  # the lease lapses by itself
+                log.warning("scheduler lock not released (store unreachable)")
+
+    def _tick(self) -> None:
+        if self.scheduler is not None:
+            if not self.lock.refresh():
                 log.error("scheduler lock lost; stopping jobs")
-                self.scheduler.shutdown(wait=False)
-                self.scheduler = None
-            self._stop.wait(self.retry_seconds)
+                self._stop_jobs()
+            return
+        if self._acquired_at is None:
+            if not self.lock.acquire():
+                if not self._announced:
+                    log.warning("another scheduler holds the lock; standing by")
+                    self._announced = True
+                return
+            self._acquired_at = time.monotonic()
+            self._announced = False
+            log.info("scheduler lock acquired; starting jobs in %.1f s",
+                     self.lock.settle_seconds)
+        elif not self.lock.refresh():
+            log.error("scheduler lock lost before starting jobs")
+            self._acquired_at = None
+            return
+        if time.monotonic() - self._acquired_at >= self.lock.settle_seconds:
+            self.scheduler = build_scheduler(self.app)
+            self.scheduler.start()
+            log.info("scheduler jobs started")
+
+    def _pause(self) -> float:
+        if self.scheduler is None and self._acquired_at is not None:
+            left = self._acquired_at + self.lock.settle_seconds - time.monotonic()
+            return max(0.0, min(self.retry_seconds, left))
+        return self.retry_seconds
+
+    def _stop_jobs(self) -> None:
+        # Waits for a job in flight: a poll is never left running beside the next holder's.
+        self._acquired_at = None
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None
-            self.lock.release()
 
     def start_in_thread(self) -> threading.Thread:
         """Run in a daemon thread (the single-process demo)."""

@@ -45,6 +45,12 @@ log = logging.getLogger("care.outbox")
 
 #: Longer than a send can take (connector timeout 10 s), so an in-flight send is never judged.
 RECONCILE_AFTER = timedelta(seconds=60)
+#: A reply still ``pending`` this long after it was stored was left by a process that stopped
+#: between storing and claiming it (a send claims within milliseconds): the job sends it.
+PENDING_AFTER = timedelta(seconds=30)
+#: Past this, an orphaned reply is no longer sent on its own (the conversation has moved on):
+#: it is marked failed with the reason, and a person decides with the page's retry.
+PENDING_GIVE_UP = timedelta(minutes=10)
 
 
 class SendRefused(ValueError):
@@ -256,8 +262,19 @@ def reply(actor: User, thread: Thread, body: str, *, idempotency_key: str,
     """Use case of the composer: refused while another agent holds the thread's reply lock;
     otherwise the reply is queued, sent once, and the author's lock released."""
     from app.realtime import services as live
+    from app.realtime.presence import PresenceUnavailable
 
-    holder = live.lock_holder(thread.id)
+    try:
+        holder = live.lock_holder(thread.id)
+    except PresenceUnavailable:
+        # The lock's store is away. The thread row's own version still tells whether anyone
+        # changed the thread since this draft's page was loaded (the check in stage_reply);
+        # without it nothing protects the thread: refuse, the draft is kept.
+        if expected_version is None:
+            raise SendRefused("lock_unavailable") from None
+        log.warning("reply lock of thread %s unknown (store away); sending on the thread's "
+                    "version %s", thread.id, expected_version)
+        holder = None
     if holder and holder["user_id"] != actor.id:
         # Two agents never answer the same thread by accident: take over first.
         raise SendRefused("locked", holder)
@@ -312,8 +329,11 @@ def retry(actor: User, message: Message) -> Message:
     return deliver(message)
 
 
-def reconcile_unknown(older_than: timedelta = RECONCILE_AFTER) -> int:
-    """Job: settle every reply left unknown for a while; returns how many were looked at."""
+def reconcile_unknown(older_than: timedelta = RECONCILE_AFTER,
+                      pending_after: timedelta = PENDING_AFTER,
+                      give_up_after: timedelta = PENDING_GIVE_UP) -> int:
+    """Job: settle every reply left unknown for a while, and every reply orphaned as
+    ``pending``; returns how many were looked at."""
     cutoff = utcnow() - older_than
     ids = list(db.session.scalars(select(Message.id).where(
         Message.send_state == SendState.UNKNOWN.value, Message.received_at <= cutoff)))
@@ -321,4 +341,35 @@ def reconcile_unknown(older_than: timedelta = RECONCILE_AFTER) -> int:
         message = db.session.get(Message, message_id)
         if message is not None:
             reconcile(message)
+    return len(ids) + settle_orphans(pending_after, give_up_after)
+
+
+def settle_orphans(pending_after: timedelta = PENDING_AFTER,
+                   give_up_after: timedelta = PENDING_GIVE_UP) -> int:
+    """Replies stored but never claimed (their process stopped in between): recent ones are
+    sent now, claimed by the same conditional UPDATE as any send, so exactly once and with
+    their own idempotency key; older ones are marked failed for a person to decide."""
+    now = utcnow()
+    ids = list(db.session.scalars(select(Message.id).where(
+        Message.send_state == SendState.PENDING.value,
+        Message.received_at <= now - pending_after).order_by(Message.id)))
+    for message_id in ids:
+        message = db.session.get(Message, message_id)
+        if message is None:
+            continue
+        if message.received_at > now - give_up_after:
+            log.warning("reply %s was left pending; sending it now", message.id)
+            deliver(message)
+            continue
+        moved = cast(CursorResult[Any], db.session.execute(
+            update(Message).where(Message.id == message.id,
+                                  Message.send_state == SendState.PENDING.value)
+            .values(send_state=SendState.FAILED.value,
+                    send_error="never sent: the console stopped before sending it; "
+                               "send it again if it still fits the conversation")))
+        if moved.rowcount == 1:
+            db.session.refresh(message)
+            record(None, "reply_orphaned", "thread", message.thread_id, message_id=message.id)
+            _announce(message)
+        db.session.commit()
     return len(ids)

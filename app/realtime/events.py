@@ -146,8 +146,11 @@ def on_typing(data: dict[str, Any]) -> dict[str, Any]:
 def on_lock(data: dict[str, Any]) -> dict[str, Any]:
     """Starting a reply takes the soft lock; refused while another agent holds it."""
     thread_id = _thread_id(data)
-    taken, holder = presence.store().lock(thread_id, current_user.id, current_user.name,
-                                          _sid())
+    try:
+        taken, holder = presence.store().lock(thread_id, current_user.id, current_user.name,
+                                              _sid())
+    except presence.PresenceUnavailable:
+        return {"locked": False, "holder": None, "error": "unavailable"}
     if not taken:
         return {"locked": False, "holder": {"user_id": holder["user_id"],
                                             "name": holder["name"]} if holder else None}
@@ -158,7 +161,10 @@ def on_lock(data: dict[str, Any]) -> dict[str, Any]:
 @socket_event("takeover", CARE_ROLES)
 def on_takeover(data: dict[str, Any]) -> dict[str, Any]:
     """Take the lock from another agent, who is told at once."""
-    services.take_over(current_user._get_current_object(), _thread_id(data), _sid())
+    try:
+        services.take_over(current_user._get_current_object(), _thread_id(data), _sid())
+    except presence.PresenceUnavailable:
+        return {"locked": False, "error": "unavailable"}
     return {"locked": True}
 
 
@@ -191,6 +197,24 @@ def on_catch_up(data: dict[str, Any]) -> dict[str, Any]:
         raise EventError("room_not_allowed")
     events, truncated = events_since(since, rooms)
     return {"events": events, "reload": truncated}
+
+
+@socket_event("heartbeat", CARE_ROLES)
+def on_heartbeat(data: dict[str, Any]) -> dict[str, Any]:
+    """The page's periodic check: the newest sequence number in its rooms (a browser behind
+    it fetches what it missed) and whether cross-process events can flow right now."""
+    from app.models import utcnow
+    from app.realtime.health import queue_health
+    from app.realtime.publish import last_seq_in
+
+    rooms = data.get("rooms") or [INBOX_ROOM]
+    if not isinstance(rooms, list) or not all(
+        isinstance(r, str) and room_allowed(r, current_user.role, current_user.id)
+        for r in rooms
+    ):
+        raise EventError("room_not_allowed")
+    return {"seq": last_seq_in(rooms), "degraded": queue_health().degraded(),
+            "now": utcnow().isoformat()}
 
 
 __all__ = ["EventError", "room_allowed", "socket_event", "thread_room"]

@@ -8,11 +8,20 @@ is abandoned, the browser goes away, or another agent takes over.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from typing import Any, Protocol
 
+log = logging.getLogger("care.realtime")
+
 LOCK_TTL_SECONDS = 15 * 60  # a forgotten tab does not hold a thread forever
+#: Redis calls of the presence store give up after this long (a page must not hang on them).
+REDIS_TIMEOUT_SECONDS = 1.0
+
+
+class PresenceUnavailable(RuntimeError):
+    """The shared presence store cannot be reached: who holds a lock is not known."""
 
 
 class PresenceStore(Protocol):
@@ -136,7 +145,9 @@ class RedisPresence:
     def __init__(self, url: str, prefix: str = "care:presence") -> None:
         import redis
 
-        self.client: Any = redis.Redis.from_url(url, decode_responses=True)
+        self.client: Any = redis.Redis.from_url(
+            url, decode_responses=True, socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
         self.prefix = prefix
 
     def _k(self, *parts: object) -> str:
@@ -200,6 +211,94 @@ class RedisPresence:
             self.client.delete(*keys)
 
 
+class GuardedPresence:
+    """A shared store whose outages degrade presence instead of failing the request.
+
+    While the store is away, nobody is shown as viewing, viewers are not recorded, and
+    ``holder`` and ``lock`` raise ``PresenceUnavailable``: the reply lock is then unknown, and
+    the caller decides from the database's own state (``app/outbox/services.reply``).
+    """
+
+    def __init__(self, inner: RedisPresence) -> None:
+        self.inner = inner
+        self._down = False
+
+    def _failed(self, what: str) -> None:
+        if not self._down:
+            log.warning("presence store unreachable (%s); presence and reply locks degraded",
+                        what, exc_info=True)
+        self._down = True
+
+    def _ok(self) -> None:
+        if self._down:
+            log.warning("presence store reachable again")
+        self._down = False
+
+    def add_viewer(self, thread_id: int, sid: str, user_id: int, name: str) -> None:
+        try:
+            self.inner.add_viewer(thread_id, sid, user_id, name)
+        except Exception:
+            self._failed("add_viewer")
+        else:
+            self._ok()
+
+    def remove_viewer(self, thread_id: int, sid: str) -> None:
+        try:
+            self.inner.remove_viewer(thread_id, sid)
+        except Exception:
+            self._failed("remove_viewer")
+
+    def viewers(self, thread_id: int) -> list[dict[str, Any]]:
+        try:
+            found = self.inner.viewers(thread_id)
+        except Exception:
+            self._failed("viewers")
+            return []
+        self._ok()
+        return found
+
+    def lock(self, thread_id: int, user_id: int, name: str, sid: str,
+             force: bool = False) -> tuple[bool, dict[str, Any] | None]:
+        try:
+            answer = self.inner.lock(thread_id, user_id, name, sid, force)
+        except Exception as exc:
+            self._failed("lock")
+            raise PresenceUnavailable("lock") from exc
+        self._ok()
+        return answer
+
+    def unlock(self, thread_id: int, user_id: int) -> bool:
+        try:
+            return self.inner.unlock(thread_id, user_id)
+        except Exception:  # the lock's own expiry ends it
+            self._failed("unlock")
+            return False
+
+    def holder(self, thread_id: int) -> dict[str, Any] | None:
+        try:
+            found = self.inner.holder(thread_id)
+        except Exception as exc:
+            self._failed("holder")
+            raise PresenceUnavailable("holder") from exc
+        self._ok()
+        return found
+
+    def drop_sid(self, sid: str) -> list[int]:
+        try:
+            return self.inner.drop_sid(sid)
+        except Exception:
+            self._failed("drop_sid")
+            return []
+
+    def clear(self) -> None:
+        self.inner.clear()
+
+    @property
+    def degraded(self) -> bool:
+        """Whether the last call found the store away."""
+        return self._down
+
+
 def _distinct(items: Any) -> list[dict[str, Any]]:
     seen: dict[int, dict[str, Any]] = {}
     for item in items:
@@ -209,7 +308,7 @@ def _distinct(items: Any) -> list[dict[str, Any]]:
 
 def make_store(redis_url: str | None) -> PresenceStore:
     """The store the settings call for (no connection is opened here)."""
-    return RedisPresence(redis_url) if redis_url else MemoryPresence()
+    return GuardedPresence(RedisPresence(redis_url)) if redis_url else MemoryPresence()
 
 
 def store() -> PresenceStore:

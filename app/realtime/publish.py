@@ -89,3 +89,9 @@ def events_since(seq: int, rooms: list[str], limit: int = 500) -> tuple[list[dic
 def last_seq() -> int:
     """The newest sequence number, where a fresh page starts listening."""
     return db.session.scalar(select(func.max(RealtimeEvent.id))) or 0
+
+
+def last_seq_in(rooms: list[str]) -> int:
+    """The newest sequence number in the given rooms (a browser compares it with its own)."""
+    return db.session.scalar(
+        select(func.max(RealtimeEvent.id)).where(RealtimeEvent.room.in_(rooms))) or 0

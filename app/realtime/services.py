@@ -21,7 +21,10 @@ TAKEN_OVER = "taken_over"
 def presence_of(thread_id: int) -> dict[str, Any]:
     """Viewers and reply lock of a thread, as sent to browsers."""
     store = presence.store()
-    holder = store.holder(thread_id)
+    try:
+        holder = store.holder(thread_id)
+    except presence.PresenceUnavailable:
+        holder = None  # unknown while the store is away; the send decides from the database
     return {"thread_id": thread_id, "viewers": store.viewers(thread_id),
             "lock": {"user_id": holder["user_id"], "name": holder["name"]} if holder else None}
 
@@ -35,7 +38,8 @@ def broadcast_presence(thread_id: int) -> dict[str, Any]:
 
 
 def lock_holder(thread_id: int) -> dict[str, Any] | None:
-    """Who holds the thread's reply lock, or None."""
+    """Who holds the thread's reply lock, or None; raises ``presence.PresenceUnavailable``
+    when that cannot be known (the shared store is away)."""
     return presence.store().holder(thread_id)
 
 

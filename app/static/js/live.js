@@ -1,6 +1,9 @@
 /* Care Console — the live connection shared by the inbox and thread pages.
  * One socket per tab. Every logged event carries a sequence number; after a reconnect the
- * page asks for what it missed since the last one it applied, so no update is lost. */
+ * page asks for what it missed since the last one it applied, so no update is lost.
+ * A heartbeat also compares the newest sequence number of the page's rooms with the last one
+ * applied: events that never arrived live (the cross-process queue was down, no reconnect
+ * happened) are fetched, and the header says "real time degraded" while that goes on. */
 (function () {
   "use strict";
   const body = document.body;
@@ -8,6 +11,12 @@
   let socket = null;
   let seq = parseInt(body.dataset.seq || "0", 10);
   let rooms = [];
+  let heartbeat = null;
+  let degraded = false;
+  // Heartbeat period: normal, and while events are known not to flow live.
+  const BEAT_MS = 5000, DEGRADED_BEAT_MS = 2000;
+  // A missed event older than this when fetched was lost live, not merely in flight.
+  const LOST_AFTER_MS = 3000;
 
   function fire(name, payload) {
     (handlers[name] || []).forEach(function (fn) {
@@ -26,6 +35,55 @@
     if (!el) { return; }
     el.dataset.state = state;
     el.textContent = el.dataset[state] || state;
+    // The channel-health strip carries the same warning while events cannot flow.
+    const strip = document.getElementById("channel-strip");
+    let chip = document.getElementById("realtime-chip");
+    if (state === "degraded" && strip && !chip) {
+      chip = document.createElement("span");
+      chip.id = "realtime-chip";
+      chip.className = "chan chstatus-error";
+      chip.setAttribute("role", "status");
+      chip.textContent = el.dataset.degraded || "real time degraded";
+      strip.appendChild(chip);
+    } else if (state !== "degraded" && chip) {
+      chip.remove();
+    }
+  }
+
+  async function catchUp() {
+    const missed = await ask("catch_up", { since: seq, rooms: rooms });
+    if (!missed || !missed.ok) { return null; }
+    if (missed.reload) { window.location.reload(); return null; }
+    missed.events.forEach(apply);
+    return missed.events;
+  }
+
+  // Stored times without a zone are UTC (the database's own columns).
+  function parseAt(text) {
+    return Date.parse(/(Z|[+-]\d\d:?\d\d)$/.test(text) ? text : text + "Z");
+  }
+
+  async function beat() {
+    const answer = await ask("heartbeat", { rooms: rooms });
+    let lost = false;
+    if (answer && answer.ok) {
+      if (answer.seq > seq) {
+        const before = parseAt(answer.now) - LOST_AFTER_MS;
+        const fetched = await catchUp();
+        lost = (fetched || []).some(function (e) { return e.at && parseAt(e.at) < before; });
+      }
+      const now = Boolean(answer.degraded) || lost;
+      if (now !== degraded) {
+        degraded = now;
+        setStatus(degraded ? "degraded" : "live");
+      }
+    }
+    schedule();
+  }
+
+  function schedule() {
+    if (heartbeat) { clearTimeout(heartbeat); }
+    heartbeat = setTimeout(beat, degraded ? DEGRADED_BEAT_MS : BEAT_MS);
   }
 
   function ask(name, data) {
@@ -43,13 +101,10 @@
       if (!answer || !answer.ok) { console.warn("join refused", room, answer && answer.error); }
       if (answer && answer.presence) { fire("presence", answer.presence); }
     }
-    const missed = await ask("catch_up", { since: seq, rooms: rooms });
-    if (missed && missed.ok) {
-      if (missed.reload) { window.location.reload(); return; }
-      missed.events.forEach(apply);
-    }
-    setStatus("live");
+    await catchUp();
+    setStatus(degraded ? "degraded" : "live");
     fire("connected", {});
+    schedule();
   }
 
   function start(wanted) {
