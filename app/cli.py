@@ -40,9 +40,8 @@ def init_app(app: Flask) -> None:
         from app.triage import prepare_process
 
         prepare_process()
-        # The proxied app itself, for the scheduler's threads (Flask's documented way; the
-        # proxy's method is not in Flask's type hints).
-        runner = SchedulerRunner(current_app._get_current_object())  # type: ignore[attr-defined]
+        # The app object itself (not the context proxy), for the scheduler's threads.
+        runner = SchedulerRunner(app)
         signal.signal(signal.SIGTERM, lambda *_: runner.stop())
         click.echo("Jobs: channels.sync, poll:<channel id>, "
                    + ", ".join(spec.id for spec in JOBS))

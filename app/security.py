@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from app.models.user import Role
+from app.models.user import Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -81,3 +81,17 @@ def init_app(app: Flask) -> None:
     """Install the access check before every request."""
     app.before_request(_enforce)
     app.jinja_env.globals["has_role"] = has_role
+
+
+def current_actor() -> User:
+    """The logged-in user as the model object, for services that record who acted.
+
+    Flask-Login's ``current_user`` is a proxy; the user loader put the row in this
+    request's session, so this is an identity-map look-up, not a query.
+    """
+    from app.extensions import db
+
+    user = db.session.get(User, int(current_user.id))
+    if user is None:  # deleted while logged in: the same answer as a logged-out visit
+        abort(401)
+    return user

@@ -6,13 +6,12 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from app.admin import bp, services
 from app.admin.forms import UserCreateForm, UserEditForm
 from app.extensions import db
 from app.models import Role, User
-from app.security import roles
+from app.security import current_actor, roles
 
 _ERRORS = {
     "email_taken": lambda: _("A user with this e-mail already exists."),
@@ -29,7 +28,7 @@ def users() -> Any:
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                services.create_user(current_user._get_current_object(), name=form.name.data,
+                services.create_user(current_actor(), name=form.name.data,
                                      email=form.email.data, role=form.role.data,
                                      password=form.password.data)
             except services.AdminError as exc:
@@ -58,7 +57,7 @@ def update_user(user_id: int) -> Any:
                 errors="; ".join(e for errs in form.errors.values() for e in errs)), "error")
         return redirect(url_for("admin.users")), 303
     try:
-        services.update_user(current_user._get_current_object(), user,
+        services.update_user(current_actor(), user,
                              role=form.role.data, active=form.active.data)
     except services.AdminError as exc:
         flash(_ERRORS[str(exc)](), "error")
@@ -89,7 +88,7 @@ def brand_settings() -> Any:
                 # Preview: the due times under the values typed, nothing saved.
                 settings = {**settings, **build(dict(form.data))}
             else:
-                services.save_brand_settings(current_user._get_current_object(), brand,
+                services.save_brand_settings(current_actor(), brand,
                                              form.data)
         except SettingsError as exc:
             form[exc.field].errors = [*form[exc.field].errors, str(exc)]

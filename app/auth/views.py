@@ -13,7 +13,7 @@ from app.auth import bp, services, throttle
 from app.auth.forms import LanguageForm, LoginForm, PasswordChangeForm, PreferencesForm
 from app.extensions import db, login_manager
 from app.models import User
-from app.security import ALL_ROLES, public, roles
+from app.security import ALL_ROLES, current_actor, public, roles
 
 
 @login_manager.user_loader
@@ -68,7 +68,7 @@ def login() -> Any:
 @roles(ALL_ROLES)
 def logout() -> Any:
     """End the session (and every other session of this user)."""
-    services.end_sessions(current_user._get_current_object())
+    services.end_sessions(current_actor())
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
@@ -79,7 +79,7 @@ def logout() -> Any:
 @roles(ALL_ROLES)
 def account() -> Any:
     """Each user's own password, language and signature."""
-    user: User = current_user._get_current_object()
+    user: User = current_actor()
     prefs = PreferencesForm(prefix="prefs", obj=None)
     pwd = PasswordChangeForm(prefix="pwd")
     status = 200
@@ -110,5 +110,5 @@ def language() -> Any:
     """Switch the interface language from the header."""
     form = LanguageForm()
     if form.validate_on_submit():
-        services.set_locale(current_user._get_current_object(), form.locale.data)
+        services.set_locale(current_actor(), form.locale.data)
     return redirect(_safe_next(request.form.get("next")))

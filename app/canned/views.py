@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 
 from app.canned import bp, services
@@ -14,7 +13,7 @@ from app.canned.forms import CannedDeleteForm, CannedReplyForm
 from app.extensions import db
 from app.filters import label
 from app.models import Brand, CannedReply, Role
-from app.security import roles
+from app.security import current_actor, roles
 from tone.types import CATEGORIES
 
 _ERRORS = {
@@ -49,7 +48,7 @@ def _save(form: CannedReplyForm, reply: CannedReply | None) -> CannedReply | Non
     values: dict[str, Any] = {"language": form.language.data or "", "title": form.title.data or "",
               "body": form.body.data or "", "brand_id": int(raw_brand) if raw_brand else None,
               "category": form.category.data or None}
-    actor = current_user._get_current_object()
+    actor = current_actor()
     try:
         if reply is None:
             return services.create(actor, **values)
@@ -98,6 +97,6 @@ def delete(reply_id: int) -> Any:
     reply = db.session.get(CannedReply, reply_id) or abort(404)
     if not CannedDeleteForm().validate_on_submit():
         abort(400)
-    services.delete(current_user._get_current_object(), reply)
+    services.delete(current_actor(), reply)
     flash(_("Canned reply deleted."), "success")
     return redirect(url_for("canned.index"))

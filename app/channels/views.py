@@ -6,13 +6,12 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from app.channels import bp, services
 from app.channels.forms import ChannelConnectForm, ChannelEditForm, ChannelTestForm
 from app.extensions import db
 from app.models import Channel, Role
-from app.security import roles
+from app.security import current_actor, roles
 
 
 def _error_text(code: str) -> str:
@@ -36,7 +35,7 @@ def index() -> Any:
         if form.validate_on_submit():
             try:
                 channel = services.connect_channel(
-                    current_user._get_current_object(), network=form.network.data,
+                    current_actor(), network=form.network.data,
                     name=form.name.data, account_id=form.account_id.data,
                     handle=form.handle.data, credentials=form.credentials(),
                     poll_interval=form.poll_interval.data,
@@ -67,7 +66,7 @@ def detail(channel_id: int) -> Any:
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                services.update_channel(current_user._get_current_object(), channel,
+                services.update_channel(current_actor(), channel,
                                         name=form.name.data,
                                         poll_interval=form.poll_interval.data,
                                         enabled=form.enabled.data,
@@ -91,7 +90,7 @@ def test(channel_id: int) -> Any:
     test_form = ChannelTestForm()
     if not test_form.validate_on_submit():
         abort(400)
-    result = services.test_connection(current_user._get_current_object(), channel)
+    result = services.test_connection(current_actor(), channel)
     return render_template("admin/channel.html", channel=channel, form=ChannelEditForm(obj=channel),
                            test_form=test_form, health=services.health([channel])[0],
                            cred_errors=[], result=result)

@@ -7,13 +7,12 @@ from typing import Any
 
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from app.corrections import bp, services
 from app.corrections.forms import TriageForm
 from app.extensions import db
 from app.models import Thread
-from app.security import CARE_ROLES, roles
+from app.security import CARE_ROLES, current_actor, roles
 from tone.labels import sentiment_label
 
 
@@ -32,7 +31,7 @@ def correct(thread_id: int) -> Any:
         return back
     try:
         changed = services.correct(
-            current_user._get_current_object(), thread, form.category.data,
+            current_actor(), thread, form.category.data,
             form.urgency.data or [],
             int(form.version.data) if form.version.data else None,
         )

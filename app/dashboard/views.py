@@ -9,12 +9,11 @@ from babel.numbers import parse_pattern
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_timedelta, get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from app.dashboard import metrics, queries, services
 from app.dashboard.forms import ReportSettingsForm
 from app.models import Role
-from app.security import roles
+from app.security import current_actor, roles
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -147,7 +146,7 @@ def settings() -> Any:
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            services.save_settings(current_user._get_current_object(), brand, form.values())
+            services.save_settings(current_actor(), brand, form.values())
             flash(_("Settings saved."), "success")
             return redirect(url_for("dashboard.settings", brand=brand.slug))
         status = 400

@@ -27,7 +27,7 @@ from app.models import SavedView, Thread, User
 from app.outbox.services import new_idempotency_key
 from app.private import services as private
 from app.private.forms import MoveToPrivateForm
-from app.security import CARE_ROLES, roles
+from app.security import CARE_ROLES, current_actor, roles
 from tone.types import CATEGORIES, URGENCY_FLAGS
 
 ASSIGN_ROLES = ("supervisor", "admin")
@@ -75,7 +75,7 @@ def _back(thread_id: int) -> Any:
 
 
 def _me() -> User:
-    return current_user._get_current_object()
+    return current_actor()
 
 
 def _run(thread_id: int, form: Any, action: Any, done: str) -> Any:

@@ -15,7 +15,7 @@ from app.models import Message, Role, Thread
 from app.outbox import services as outbox
 from app.outbox.composer import DraftCheck, check_draft
 from app.outbox.services import SendRefused, new_idempotency_key
-from app.security import ALL_ROLES, CARE_ROLES, roles
+from app.security import ALL_ROLES, CARE_ROLES, current_actor, roles
 
 
 @bp.route("/")
@@ -116,7 +116,7 @@ def reply(thread_id: int) -> Any:
         return render_thread(item, form, 400)
     try:
         message = outbox.reply(
-            current_user._get_current_object(), item, form.body.data or "",
+            current_actor(), item, form.body.data or "",
             idempotency_key=form.idempotency_key.data or "", private=form.private.data,
             expected_version=int(form.version.data) if form.version.data else None)
     except SendRefused as exc:
@@ -177,6 +177,6 @@ def retry(message_id: int) -> Any:
         abort(404)
     if not RetryForm().validate_on_submit():
         abort(400)
-    outbox.retry(current_user._get_current_object(), message)
+    outbox.retry(current_actor(), message)
     return redirect(url_for("inbox.thread", thread_id=message.thread_id,
                             _anchor=f"m{message.id}"))

@@ -6,14 +6,13 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from app.extensions import db
 from app.inbox.views import render_thread
 from app.models import Thread
 from app.private import bp, services
 from app.private.forms import MoveToPrivateForm
-from app.security import CARE_ROLES, roles
+from app.security import CARE_ROLES, current_actor, roles
 
 
 def private_errors() -> dict[str, str]:
@@ -55,7 +54,7 @@ def move(thread_id: int) -> Any:
     if form.validate_on_submit():
         version = int(form.version.data) if form.version.data else None
         try:
-            result = services.move_to_private(current_user._get_current_object(), item,
+            result = services.move_to_private(current_actor(), item,
                                               form.body.data,
                                               idempotency_key=form.idempotency_key.data or "",
                                               expected_version=version)

@@ -15,7 +15,7 @@ from app.models import Thread
 from app.realtime import presence, services
 from app.realtime.publish import INBOX_ROOM, emit_now, events_since, last_seq, thread_room
 from app.realtime.services import broadcast_presence
-from app.security import CARE_ROLES
+from app.security import CARE_ROLES, current_actor
 
 log = logging.getLogger("care.realtime")
 
@@ -162,7 +162,7 @@ def on_lock(data: dict[str, Any]) -> dict[str, Any]:
 def on_takeover(data: dict[str, Any]) -> dict[str, Any]:
     """Take the lock from another agent, who is told at once."""
     try:
-        services.take_over(current_user._get_current_object(), _thread_id(data), _sid())
+        services.take_over(current_actor(), _thread_id(data), _sid())
     except presence.PresenceUnavailable:
         return {"locked": False, "error": "unavailable"}
     return {"locked": True}

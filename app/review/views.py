@@ -26,7 +26,7 @@ from app.models import (
 )
 from app.review import bp, queries, services
 from app.review.rubric import RubricError, criteria_of, localized
-from app.security import CARE_ROLES, roles
+from app.security import CARE_ROLES, current_actor, roles
 
 COMMITTEE = (Role.SUPERVISOR, Role.ADMIN)
 
@@ -96,7 +96,7 @@ def _message(exc: services.ReviewError) -> str:
 
 
 def _me() -> User:
-    return current_user._get_current_object()
+    return current_actor()
 
 
 def _committee() -> bool:

@@ -6,14 +6,13 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.inbox.views import render_thread
 from app.models import Thread, Ticket, TicketStatus
-from app.security import CARE_ROLES, roles
+from app.security import CARE_ROLES, current_actor, roles
 from app.tickets import bp, services
 from app.tickets.forms import (
     CreateTicketForm,
@@ -151,7 +150,7 @@ def set_status(ticket_id: int) -> Any:
     if not form.validate_on_submit():
         abort(400)
     try:
-        changed = services.change_ticket_status(current_user._get_current_object(),
+        changed = services.change_ticket_status(current_actor(),
                                                 ticket, form.status.data or "")
     except services.TicketError as exc:
         flash(ticket_errors().get(str(exc), _("The change was refused.")), "error")
@@ -169,7 +168,7 @@ def create(thread_id: int) -> Any:
     if not CreateTicketForm(prefix="ticket").validate_on_submit():
         abort(400)
     try:
-        ticket = services.create_for_thread(current_user._get_current_object(), item)
+        ticket = services.create_for_thread(current_actor(), item)
     except services.TicketError as exc:
         flash(ticket_errors().get(str(exc), _("The ticket was not created.")), "error")
         return _back(thread_id)
@@ -186,7 +185,7 @@ def link_external(thread_id: int) -> Any:
     if not form.validate_on_submit():
         return _render_thread_error(item, external_form=form)
     try:
-        ticket = services.link_external(current_user._get_current_object(), item,
+        ticket = services.link_external(current_actor(), item,
                                         form.reference.data or "")
     except services.TicketError as exc:
         form.reference.errors = [ticket_errors().get(str(exc), str(exc))]
@@ -206,7 +205,7 @@ def attach(thread_id: int) -> Any:
         form.ticket_id.errors = [_("Choose one of this customer's tickets.")]
         return _render_thread_error(item, attach_form=form)
     try:
-        ticket = services.attach(current_user._get_current_object(), item, int(raw))
+        ticket = services.attach(current_actor(), item, int(raw))
     except services.TicketError as exc:
         if str(exc) == "not_this_author":
             form.ticket_id.errors = [ticket_errors()["not_this_author"]]
