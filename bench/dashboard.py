@@ -1,7 +1,8 @@
 """Dashboard server time over a large PostgreSQL history, and the rollup upkeep's cost.
 
 What it builds (in the database of ``BENCH_DASHBOARD_URL``, default
-``postgresql://postgres@127.0.0.1:5432/care_i19``; the tables are dropped and recreated):
+``postgresql://postgres@127.0.0.1:5432/care_bench_dashboard``, created when missing; the
+tables are dropped and recreated):
 
 * one brand with 20 channels and two years of rollup rows (20 x 731 rows), with counts of
   the issue's size: 10 million messages and 3 million threads in all, written with SQL
@@ -36,7 +37,7 @@ from typing import Any
 from sqlalchemy import text
 
 TARGET_P99_MS = 300.0
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/care_i19"
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/care_bench_dashboard"
 CHANNELS = 20
 DAYS = 731
 THREADS_TOTAL = 3_000_000
@@ -53,6 +54,26 @@ def _app(url: str) -> Any:
                       "SCHEDULER_IN_WEB": False, "LOGIN_RATE_LIMIT": "100000 per minute"})
     app.config["WTF_CSRF_ENABLED"] = False
     return app
+
+
+def _ensure_database(url: str) -> None:
+    """Create the bench's database on a server that does not have it yet."""
+    import sqlalchemy as sa
+
+    from app import _database_uri
+
+    target = sa.make_url(_database_uri(url))
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                 {"n": target.database})
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    except sa.exc.OperationalError:
+        pass  # no server: main() says so
+    finally:
+        admin.dispose()
 
 
 def _schema(db: Any) -> None:
@@ -272,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     if not url.startswith("postgresql"):
         print("dashboard bench: PostgreSQL only (BENCH_DASHBOARD_URL)")
         return 0
+    _ensure_database(url)
     app = _app(url)
     from app.dashboard.queries import today_of
     from app.extensions import db

@@ -9,8 +9,7 @@ without any database work. Also prints tone's own per-message p50/p99 (``tone.be
     python -m bench ingest [--pages N] [--rounds R] [--sqlite-only] [--check]
 
 Each figure is the fastest of R runs (default 3; scoring and ingest alternate). Each run
-starts as the scheduler process does (``triage.prepare_process``: analyzer loaded, start-up
-objects frozen out of the cyclic garbage collector).
+starts as the scheduler process does (``triage.prepare_process``: the analyzer loaded).
 
 Wall-clock figures move by a third from one run to the next on a shared machine. With
 ``--instructions`` (needs valgrind; about ten minutes) the same two measurements are also
