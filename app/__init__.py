@@ -125,7 +125,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
-    from app import errors, filters, security
+    from app import errors, filters, hardening, security
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.canned import bp as canned_bp
@@ -138,6 +138,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     from app.surveys.views import bp as surveys_bp
     from app.tickets import bp as tickets_bp
 
+    hardening.init_app(app)  # before the blueprints: their int routes use its converter
     security.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
