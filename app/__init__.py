@@ -137,6 +137,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     from app.status.views import bp as status_bp
     from app.surveys.views import bp as surveys_bp
     from app.tickets import bp as tickets_bp
+    from app.webhooks import bp as webhooks_bp
 
     hardening.init_app(app)  # before the blueprints: their int routes use its converter
     security.init_app(app)
@@ -147,6 +148,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(channels_bp)
     app.register_blueprint(tickets_bp)
+    app.register_blueprint(webhooks_bp)
     app.register_blueprint(private_bp)
     app.register_blueprint(canned_bp)
     app.register_blueprint(review_bp)

@@ -116,6 +116,9 @@ class InboundPost:
     attachments: list[Attachment] = field(default_factory=list)
     hidden: bool = False  # Graph ``is_hidden``: hidden by the Page, visible to its author only
     deleted: bool = False  # the platform says it was removed (a webhook ``remove`` verb)
+    edited: bool = False  # the platform says its text changed (a webhook ``edited`` verb)
+    # Only a change of something already stored (hide/unhide/remove): never a new message.
+    update_only: bool = False
     # X edits: the ids of every version of this post, oldest first (``edit_history_tweet_ids``);
     # the first is the message the edit updates.
     edit_history: list[str] = field(default_factory=list)

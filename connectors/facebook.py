@@ -237,6 +237,23 @@ def message_attachments(raw: Any) -> list[Attachment]:
     return found
 
 
+def graph_author(raw: Any, hidden_key: str | None = None) -> Author:
+    """The author Graph names, or (comments) the hidden author of the comment thread.
+
+    Graph omits ``from`` for people who did not authorise the app, which is most customers:
+    their comments are kept under one author per comment thread (``hidden_key`` is the
+    top-level comment's id).
+    """
+    sender = as_object(raw)
+    if sender.get("id"):
+        return Author(platform_id=str(sender["id"]), handle="",
+                      name=str(sender.get("name") or ""), followers=None)
+    if hidden_key is None:
+        return Author(platform_id="", handle="", name="", followers=None)
+    return Author(platform_id=f"{HIDDEN_AUTHOR_PREFIX}{hidden_key}", handle="",
+                  name=HIDDEN_AUTHOR_NAME, followers=None)
+
+
 def _error_fields(exc: facebook.GraphAPIError) -> tuple[int | None, int | None, str]:
     error = exc.result.get("error") if isinstance(exc.result, dict) else None
     error = error if isinstance(error, dict) else {}
@@ -318,20 +335,8 @@ class FacebookConnector:
 
     @staticmethod
     def _author(raw: Any, hidden_key: str | None = None) -> Author:
-        """The author Graph names, or (comments) the hidden author of the comment thread.
+        return graph_author(raw, hidden_key)
 
-        Graph omits ``from`` for people who did not authorise the app, which is most
-        customers: their comments are kept under one author per comment thread
-        (``hidden_key`` is the top-level comment's id).
-        """
-        sender = as_object(raw)
-        if sender.get("id"):
-            return Author(platform_id=str(sender["id"]), handle="",
-                          name=str(sender.get("name") or ""), followers=None)
-        if hidden_key is None:
-            return Author(platform_id="", handle="", name="", followers=None)
-        return Author(platform_id=f"{HIDDEN_AUTHOR_PREFIX}{hidden_key}", handle="",
-                      name=HIDDEN_AUTHOR_NAME, followers=None)
 
     def _parse_comment(self, comment: Any, post_id: str) -> InboundPost | SkippedItem:
         if not isinstance(comment, dict):

@@ -46,7 +46,7 @@ from app.threads import (
     receive_inbound,
     thread_summary,
 )
-from connectors.base import InboundPost, PollResult
+from connectors.base import InboundPost, PollResult, SkippedItem
 from tone import Analysis, priority
 
 log = logging.getLogger("care.ingest")
@@ -274,13 +274,28 @@ def _resolve_threads(channel: Channel, brand_settings: dict[str, Any] | None,
 
 def store_page(channel: Channel, result: PollResult, *, private: bool) -> IngestReport:
     """Store a page and the cursor in the current transaction (flushed, not committed)."""
-    report = IngestReport(received=len(result.items))
-    for skipped in result.skipped:
+    report = store_posts(channel, result.items, result.skipped)
+    # The cursor moves in the same transaction as the items it covers.
+    if private:
+        channel.private_cursor = result.cursor
+    else:
+        channel.poll_cursor = result.cursor
+    db.session.flush()
+    return report
+
+
+def store_posts(channel: Channel, items: Sequence[InboundPost],
+                skipped_items: Sequence[SkippedItem] = ()) -> IngestReport:
+    """Store posts that came without a cursor (a webhook) or with one (``store_page``), in
+    the current transaction (flushed, not committed); the same dedupe either way."""
+    report = IngestReport(received=len(items))
+    result_items, result_skipped = items, skipped_items
+    for skipped in result_skipped:
         report.skipped += 1
         log.warning("channel %s (%s) skipped item %s: %s", channel.id, channel.network,
                     skipped.platform_id, skipped.reason)
     posts: dict[str, InboundPost] = {}
-    for post in result.items:
+    for post in result_items:
         reason = _valid(post)
         if reason is not None:
             report.skipped += 1
@@ -290,15 +305,11 @@ def store_page(channel: Channel, result: PollResult, *, private: bool) -> Ingest
         posts.setdefault(post.platform_id, post)
     if posts:
         known = _refresh_known(channel, posts)
-        fresh = [p for pid, p in posts.items() if pid not in known and not p.deleted]
+        fresh = [p for pid, p in posts.items()
+                 if pid not in known and not p.deleted and not p.update_only]
         report.duplicates += len(posts) - len(fresh)
         if fresh:
             _store_fresh(channel, fresh, report)
-    # The cursor moves in the same transaction as the items it covers.
-    if private:
-        channel.private_cursor = result.cursor
-    else:
-        channel.poll_cursor = result.cursor
     db.session.flush()
     return report
 
@@ -335,7 +346,16 @@ def _refresh_known(channel: Channel, posts: dict[str, InboundPost]) -> set[str]:
             message.text = post.text[:MAX_TEXT]
             message.attachments = [a.to_dict() for a in post.attachments]
             changed[message.id] = message
-        if post.hidden != bool(message.hidden) and not post.deleted:
+        if post.edited and message.platform_id == pid and post.text \
+                and post.text[:MAX_TEXT] != message.text:
+            history = list(message.edit_history or [])
+            history.append({"platform_id": pid, "text": message.text})
+            message.edit_history = history
+            message.text = post.text[:MAX_TEXT]
+            changed[message.id] = message
+        # A polled comment says is_hidden; of the webhook verbs, only hide/unhide do.
+        if post.hidden != bool(message.hidden) and not post.deleted \
+                and post.raw.get("verb") in (None, "hide", "unhide"):
             message.hidden = post.hidden
             changed[message.id] = message
         if post.deleted and not message.deleted:
