@@ -185,7 +185,10 @@ def _mount_sandbox(app: Flask) -> None:
 
     from app.sandbox import create_sandbox_app
 
-    sandbox = create_sandbox_app(app.config["SANDBOX_DB"])
+    secret = app.config.get("FACEBOOK_APP_SECRET") or None
+    sandbox = create_sandbox_app(
+        app.config["SANDBOX_DB"], webhook_secret=secret,
+        webhook_url=f"{app.config['PUBLIC_URL'].rstrip('/')}/webhooks/facebook")
     # Flask's documented way to wrap the WSGI app in middleware: an instance attribute
     # replacing the method, which type checkers flag.
     app.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]

@@ -123,8 +123,12 @@ def create_sandbox_app(
     brand_x_handle: str = "MarketplaceCare",
     brand_fb_page_id: str = "104000000000001",
     brand_fb_page_name: str = "Marketplace",
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
 ) -> Flask:
-    """Build the sandbox app storing its data in the SQLite file ``storage_path``."""
+    """Build the sandbox app storing its data in the SQLite file ``storage_path``; with a
+    ``webhook_url`` and ``webhook_secret``, Facebook posts are also delivered as signed
+    webhooks."""
     app = Flask(__name__, template_folder="templates", static_folder=None)
     if isinstance(app.json, DefaultJSONProvider):  # Flask's own provider: its options
         app.json.sort_keys = False
@@ -132,6 +136,10 @@ def create_sandbox_app(
     brand = Brand(brand_x_user_id, brand_x_handle, brand_fb_page_id, brand_fb_page_name)
     store = SandboxStore(storage_path, brand)
     traffic = TrafficGenerator(store)
+    if webhook_url and webhook_secret:
+        from app.sandbox.webhooks import WebhookSender
+
+        store.listeners.append(WebhookSender(webhook_url, webhook_secret, brand_fb_page_id))
     app.extensions["sandbox_store"] = store
     app.extensions["sandbox_traffic"] = traffic
 

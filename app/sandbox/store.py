@@ -15,7 +15,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -107,6 +107,8 @@ class SandboxStore:
         self.path = path
         self.brand = brand
         self._lock = _lock_for(path)
+        # Called with each customer post once stored (the sandbox's webhook sender).
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
         self._init()
 
     # -- connections -----------------------------------------------------
@@ -248,7 +250,15 @@ class SandboxStore:
 
     # -- customer actions (page, traffic generator) --------------------------
 
-    def customer_post(
+    def customer_post(self, **event: Any) -> dict[str, Any]:
+        """Publish something as a customer (see ``publish_customer_post``), then tell the
+        listeners (webhooks)."""
+        row = self.publish_customer_post(**event)
+        for listener in self.listeners:
+            listener(row)
+        return row
+
+    def publish_customer_post(
         self,
         *,
         network: str,
@@ -369,7 +379,7 @@ class SandboxStore:
                     data["edit_history"] = history
                     db.execute("UPDATE posts SET extra=? WHERE network='x' AND id=?",
                                (json.dumps(data), version))
-            return self._insert(
+            row = self._insert(
                 db, network="x", id=new_id, kind="tweet",
                 conversation_id=old["conversation_id"], parent_id=old["parent_id"],
                 author_id=old["author_id"], author_handle=old["author_handle"],
@@ -377,6 +387,9 @@ class SandboxStore:
                 text=text, recipient=old["recipient"],
                 extra={**{k: v for k, v in old_extra.items() if k != "edit_history"},
                        "edit_history": history})
+        for listener in self.listeners:
+            listener(row)
+        return row
 
     @staticmethod
     def _latest_brand_post(db: sqlite3.Connection) -> str | None:
