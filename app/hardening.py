@@ -14,6 +14,7 @@ database driver (PostgreSQL ``integer`` is 32-bit).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask_talisman import Talisman
@@ -24,8 +25,8 @@ MAX_DB_INT = 2**31 - 1
 
 talisman = Talisman()
 
-# Thumbnails of customers' photos come from the platforms' CDNs (https); Socket.IO talks to
-# the same origin ('self' covers ws:/wss: there).
+# Thumbnails of customers' photos come from the platforms' CDNs (https). Socket.IO's
+# WebSocket is added per app from PUBLIC_URL (Chromium does not match ws: to 'self').
 CSP: dict[str, Any] = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -52,11 +53,13 @@ def init_app(app: Flask) -> None:
     """Bound route ids (call before any blueprint is registered) and set the headers."""
     app.url_map.converters["int"] = DatabaseInt
     production = app.config.get("ENV") == "production"
+    host = urlsplit(str(app.config.get("PUBLIC_URL") or "")).hostname or "localhost"
+    policy = {**CSP, "connect-src": ["'self'", f"ws://{host}:*", f"wss://{host}:*"]}
     talisman.init_app(
         app,
         force_https=False,  # TLS ends at the proxy; it redirects, HSTS keeps browsers there
         strict_transport_security=production,
-        content_security_policy=CSP,
+        content_security_policy=policy,
         frame_options="DENY",
         referrer_policy="strict-origin-when-cross-origin",
         session_cookie_secure=production,
