@@ -4,7 +4,9 @@ Headers come from Flask-Talisman (maintained, not hand-written): a Content-Secur
 with no inline script or style (templates load ``/static`` files only; data for scripts
 travels in ``<script type="application/json">`` blocks, which are never executed),
 ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``, ``nosniff``, a referrer policy,
-and HSTS in production only (sent on HTTPS requests, or behind a proxy saying so).
+and HSTS in production only (sent on HTTPS requests, or behind a proxy saying so). Without
+'unsafe-eval', browser tests pass functions to Playwright's ``wait_for_function`` (a bare
+expression string is run through ``eval``, which the policy refuses).
 
 Ids: every ``<int:...>`` in a route is bounded by the database's integer range, so that
 ``/inbox/threads/99999999999999999999999`` is a plain 404 instead of an overflow in the
