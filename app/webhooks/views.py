@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
+from flask_babel import gettext as _
 
 from app.extensions import csrf
+from app.filters import ago
+from app.models import Channel
 from app.security import public
 from app.webhooks import services
 
@@ -17,6 +20,16 @@ csrf.exempt(bp)  # signed by the platform, not by a form token
 def _remember_app(state: BlueprintSetupState) -> None:
     # The background processing task needs the app object itself, not the context proxy.
     state.app.extensions["care_webhooks_app"] = state.app
+
+
+@bp.app_template_global()
+def polling_pace(channel: Channel) -> str:
+    """How often the channel is polled now, and why (the channel page)."""
+    if services.webhooks_active(channel):
+        return _("Webhooks deliver (last %(when)s): polled every %(seconds)s s as a safety net",
+                 when=ago(channel.webhook_seen_at),
+                 seconds=current_app.config.get("WEBHOOK_SAFETY_POLL_SECONDS"))
+    return _("Every %(seconds)s s (the channel's poll interval)", seconds=channel.poll_interval)
 
 
 @bp.get("/facebook")

@@ -242,3 +242,15 @@ def test_polling_slows_to_a_safety_net_while_webhooks_deliver(
     page_channel.rate_limited_until = None
     db.session.commit()
     assert poll_channel(page_channel.id, clock=lambda: now).state != "waiting"
+
+
+def test_the_channel_page_says_how_often_and_why(
+        client: FlaskClient, page_channel: Channel, make_user: Callable[..., Any],
+        login: Callable[..., Any]) -> None:
+    login(make_user("admin"))
+    html = client.get(f"/admin/channels/{page_channel.id}").get_data(as_text=True)
+    assert f"Every {page_channel.poll_interval} s (the channel" in html
+    page_channel.webhook_seen_at = utcnow() - timedelta(seconds=20)
+    db.session.commit()
+    html = client.get(f"/admin/channels/{page_channel.id}").get_data(as_text=True)
+    assert "Webhooks deliver" in html and "as a safety net" in html

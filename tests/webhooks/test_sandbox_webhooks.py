@@ -16,7 +16,7 @@ from app.sandbox import SandboxStore
 from app.sandbox.store import Brand
 from app.sandbox.webhooks import WebhookSender
 from tests.webhooks.test_facebook_webhooks import SECRET, _all_processed
-from tests.webhooks.test_facebook_webhooks import _meta_app as _meta_app  # noqa: F401
+from tests.webhooks.test_facebook_webhooks import _meta_app as _meta_app
 
 PAGE = "104000000000001"
 
