@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 # The single-process demo: sandbox platforms mounted in, jobs running in the web process.
-DEMO_ENV := CARE_SANDBOX=true CARE_SCHEDULER_IN_WEB=true
+# The sandbox signs its Facebook webhooks with this demo-only secret (see README).
+DEMO_ENV := CARE_SANDBOX=true CARE_SCHEDULER_IN_WEB=true CARE_FACEBOOK_APP_SECRET=sandbox-demo-secret
 
 .PHONY: run test lint bench eval train translations extract scheduler clean
 

@@ -127,7 +127,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
-    from app import errors, filters, security
+    from app import errors, filters, hardening, security
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.canned import bp as canned_bp
@@ -139,7 +139,9 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     from app.status.views import bp as status_bp
     from app.surveys.views import bp as surveys_bp
     from app.tickets import bp as tickets_bp
+    from app.webhooks import bp as webhooks_bp
 
+    hardening.init_app(app)  # before the blueprints: their int routes use its converter
     security.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
@@ -148,6 +150,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(channels_bp)
     app.register_blueprint(tickets_bp)
+    app.register_blueprint(webhooks_bp)
     app.register_blueprint(private_bp)
     app.register_blueprint(canned_bp)
     app.register_blueprint(review_bp)
@@ -184,7 +187,10 @@ def _mount_sandbox(app: Flask) -> None:
 
     from app.sandbox import create_sandbox_app
 
-    sandbox = create_sandbox_app(app.config["SANDBOX_DB"])
+    secret = app.config.get("FACEBOOK_APP_SECRET") or None
+    sandbox = create_sandbox_app(
+        app.config["SANDBOX_DB"], webhook_secret=secret,
+        webhook_url=f"{app.config['PUBLIC_URL'].rstrip('/')}/webhooks/facebook")
     # Flask's documented way to wrap the WSGI app in middleware: an instance attribute
     # replacing the method, which type checkers flag.
     app.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]

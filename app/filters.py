@@ -7,9 +7,11 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import format_datetime, format_decimal, format_timedelta, get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.models import Thread, utcnow
+from connectors.base import HIDDEN_AUTHOR_PREFIX
 
 #: Up to this age a date reads relatively ("12 minutes ago"); older ones read as a date.
 RECENT = timedelta(hours=12)
@@ -21,7 +23,6 @@ def ago(value: datetime | None) -> str:
         return ""
     age = utcnow() - value
     if age < timedelta(minutes=1):
-        from flask_babel import gettext as _
 
         return _("just now")
     # Negative deltas read "... ago"; a value slightly ahead of the clock reads as now.
@@ -65,6 +66,8 @@ def author_name(author: object, network: str | None = None) -> str:
     handle = str(getattr(author, "handle", "") or "")
     name = getattr(author, "display_name", None)
     network = network or getattr(author, "network", None)
+    if str(getattr(author, "platform_id", "") or "").startswith(HIDDEN_AUTHOR_PREFIX):
+        return str(_("Facebook user (name hidden by Facebook)"))
     if network == "x":
         return f"@{handle}" if handle else str(name or "")
     return str(name or handle)
@@ -79,12 +82,20 @@ def week_days() -> list[tuple[str, str]]:
     return [(key, names[i].capitalize()) for i, key in enumerate(keys)]
 
 
+def safe_link(url: object) -> str | None:
+    """``url`` when it is an http(s) address a page may link to, else None (a platform's
+    attachment URL is data: never a script)."""
+    text = str(url or "")
+    return text if text.startswith(("https://", "http://")) else None
+
+
 def init_app(app: Flask) -> None:
     """Register filters."""
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.filters["dt"] = dt
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["who"] = author_name
+    app.jinja_env.filters["safe_link"] = safe_link
     app.jinja_env.filters["num"] = lambda v: format_decimal(v) if v is not None else ""
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["sla_info"] = sla_info
@@ -98,7 +109,6 @@ def init_app(app: Flask) -> None:
 
 def _labels() -> dict[str, dict[str, str]]:
     # Built per call so that each label is translated in the request's language.
-    from flask_babel import gettext as _
 
     return {
         "status": {"new": _("New"), "open": _("Open"), "waiting": _("Waiting"),
@@ -129,6 +139,8 @@ def _labels() -> dict[str, dict[str, str]]:
                 "tracking": _("tracking number"), "address": _("postal address")},
         "send_state": {"pending": _("Sending…"), "sent": _("Sent"),
                        "unknown": _("Checking with the platform…"), "failed": _("Not sent")},
+        "attachment": {"photo": _("Photo"), "video": _("Video"), "animated_gif": _("GIF"),
+                       "sticker": _("Sticker"), "share": _("Link"), "file": _("File")},
     }
 
 
@@ -153,13 +165,12 @@ def label(kind: str, value: str | None) -> str:
 def init_labels(app: Flask) -> None:
     """Expose one ``<kind>_label`` global per kind of enumerated value."""
     for kind in ("status", "role", "network", "segment", "category", "urgency", "send_state",
-                 "channel_status", "token_state", "pii", "band"):
+                 "channel_status", "token_state", "pii", "band", "attachment"):
         app.jinja_env.globals[f"{kind}_label"] = (lambda k: lambda v: label(k, v))(kind)
 
 
 def sla_info(thread: Thread) -> dict[str, str] | None:
     """The SLA chip of a thread: time left on the clock that applies (``app.threads``)."""
-    from flask_babel import gettext as _
 
     from app.sla.clock import sla_state
     from app.threads import DueKind, applicable_due

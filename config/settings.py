@@ -105,6 +105,15 @@ DEFAULTS: dict[str, Setting] = {
     "GRAPH_API_BASE_URL": Setting("https://graph.facebook.com", _str, "Graph API base URL"),
     "GRAPH_VERSION": Setting("v21.0", _str, "Graph API version used by the Facebook connector"),
     "POLL_INTERVAL": Setting(60, _int, "default seconds between two polls of a channel"),
+    "FACEBOOK_APP_SECRET": Setting("", _str, "the Meta app's secret: webhooks are accepted "
+                                   "only when X-Hub-Signature-256 matches it (empty: refused)"),
+    "FACEBOOK_VERIFY_TOKEN": Setting("", _str, "the token typed in the Meta app's webhook "
+                                     "settings, echoed back at the subscription handshake"),
+    "WEBHOOK_MAX_BYTES": Setting(1_000_000, _int, "largest webhook body accepted (413 beyond)"),
+    "WEBHOOK_SAFETY_POLL_SECONDS": Setting(300, _int, "while webhooks deliver for a channel, "
+                                           "it is polled only this often, as a safety net"),
+    "WEBHOOK_QUIET_SECONDS": Setting(900, _int, "after this long without a webhook for a "
+                                     "channel, polling takes over again at its own interval"),
     "TICKET_PREFIX": Setting("CARE", _str, "prefix of tracking numbers (CARE-2026-000123)"),
     "EXTERNAL_TICKET_URL": Setting("", _str,
                                    "URL pattern of the external helpdesk, {ref} is replaced"),

@@ -5,6 +5,7 @@ Importing this package never imports a platform library: use
 """
 
 from connectors.base import (
+    Attachment,
     AuthExpired,
     Author,
     ChannelSettings,
@@ -25,6 +26,7 @@ from connectors.base import (
 from connectors.registry import available, get_connector, register
 
 __all__ = [
+    "Attachment",
     "AuthExpired",
     "Author",
     "ChannelSettings",

@@ -80,6 +80,25 @@ class Author:
     followers: int | None
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A photo, video, sticker, link or file a post carries (its type and where to see it)."""
+
+    type: str  # "photo" | "video" | "animated_gif" | "sticker" | "share" | "file" ...
+    url: str | None  # the media itself, or the page it lives on
+    preview_url: str | None = None  # a thumbnail image, when the platform gives one
+
+    def to_dict(self) -> dict[str, str | None]:
+        """The JSON form stored with the message."""
+        return {"type": self.type, "url": self.url, "preview_url": self.preview_url}
+
+
+# The author given to a Facebook comment whose ``from`` the Graph API withholds (people who
+# have not authorised the app): one per comment thread, so that replies still find it.
+HIDDEN_AUTHOR_NAME = "Facebook user (name hidden by Facebook)"
+HIDDEN_AUTHOR_PREFIX = "hidden:"
+
+
 @dataclass
 class InboundPost:
     """One mention, comment or private message received from a platform."""
@@ -94,6 +113,15 @@ class InboundPost:
     url: str | None
     private: bool
     raw: dict[str, Any] = field(repr=False)
+    attachments: list[Attachment] = field(default_factory=list)
+    hidden: bool = False  # Graph ``is_hidden``: hidden by the Page, visible to its author only
+    deleted: bool = False  # the platform says it was removed (a webhook ``remove`` verb)
+    edited: bool = False  # the platform says its text changed (a webhook ``edited`` verb)
+    # Only a change of something already stored (hide/unhide/remove): never a new message.
+    update_only: bool = False
+    # X edits: the ids of every version of this post, oldest first (``edit_history_tweet_ids``);
+    # the first is the message the edit updates.
+    edit_history: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

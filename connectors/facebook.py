@@ -35,6 +35,9 @@ import facebook
 import requests
 
 from connectors.base import (
+    HIDDEN_AUTHOR_NAME,
+    HIDDEN_AUTHOR_PREFIX,
+    Attachment,
     AuthExpired,
     Author,
     ChannelSettings,
@@ -70,8 +73,10 @@ MESSAGES_PER_CONVERSATION = 25
 MAX_MESSAGE_PAGES = 10
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
 
-COMMENT_FIELDS = "id,message,created_time,from{id,name},parent{id},permalink_url"
-MESSAGE_FIELDS = "id,message,created_time,from,to"
+COMMENT_FIELDS = ("id,message,created_time,from{id,name},parent{id},permalink_url,is_hidden,"
+                  "attachment{type,url,media,target}")
+MESSAGE_FIELDS = ("id,message,created_time,from,to,"
+                  "attachments{id,mime_type,name,image_data,file_url,video_data}")
 
 RATE_LIMIT_CODES = {4, 17, 32, 613}
 # Business Use Case rate limits (pages, messenger, ...).
@@ -194,6 +199,61 @@ def _usage_wait_seconds(headers: dict[str, str]) -> float | None:
     return max(minutes) * 60 if minutes else None
 
 
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def comment_attachments(raw: Any) -> list[Attachment]:
+    """A comment's ``attachment`` (one object: ``type``, ``url``, ``media.image.src``,
+    ``target.url``) as attachments; nothing when absent or unreadable."""
+    attachment = as_object(raw)
+    if not attachment:
+        return []
+    image = as_object(as_object(attachment.get("media")).get("image"))
+    preview = _text_or_none(image.get("src"))
+    url = (_text_or_none(attachment.get("url"))
+           or _text_or_none(as_object(attachment.get("target")).get("url")) or preview)
+    kind = _text_or_none(attachment.get("type")) or "file"
+    return [Attachment(kind[:40], url, preview)]
+
+
+def message_attachments(raw: Any) -> list[Attachment]:
+    """A Messenger message's ``attachments`` (``{"data": [...]}`` with ``image_data``,
+    ``video_data`` or ``file_url``) as attachments."""
+    data = as_object(raw).get("data")
+    found: list[Attachment] = []
+    for item in data if isinstance(data, list) else []:
+        entry = as_object(item)
+        image = as_object(entry.get("image_data"))
+        video = as_object(entry.get("video_data"))
+        if image:
+            found.append(Attachment("photo", _text_or_none(image.get("url")),
+                                    _text_or_none(image.get("preview_url"))))
+        elif video:
+            found.append(Attachment("video", _text_or_none(video.get("url")),
+                                    _text_or_none(video.get("preview_url"))))
+        elif entry:
+            found.append(Attachment("file", _text_or_none(entry.get("file_url")), None))
+    return found
+
+
+def graph_author(raw: Any, hidden_key: str | None = None) -> Author:
+    """The author Graph names, or (comments) the hidden author of the comment thread.
+
+    Graph omits ``from`` for people who did not authorise the app, which is most customers:
+    their comments are kept under one author per comment thread (``hidden_key`` is the
+    top-level comment's id).
+    """
+    sender = as_object(raw)
+    if sender.get("id"):
+        return Author(platform_id=str(sender["id"]), handle="",
+                      name=str(sender.get("name") or ""), followers=None)
+    if hidden_key is None:
+        return Author(platform_id="", handle="", name="", followers=None)
+    return Author(platform_id=f"{HIDDEN_AUTHOR_PREFIX}{hidden_key}", handle="",
+                  name=HIDDEN_AUTHOR_NAME, followers=None)
+
+
 def _error_fields(exc: facebook.GraphAPIError) -> tuple[int | None, int | None, str]:
     error = exc.result.get("error") if isinstance(exc.result, dict) else None
     error = error if isinstance(error, dict) else {}
@@ -274,12 +334,9 @@ class FacebookConnector:
     # -- parsing -------------------------------------------------------
 
     @staticmethod
-    def _author(raw: Any) -> Author:
-        # Graph omits "from" for people who did not grant the app access.
-        if not isinstance(raw, dict):
-            return Author(platform_id="", handle="", name="", followers=None)
-        return Author(platform_id=str(raw.get("id") or ""), handle="",
-                      name=str(raw.get("name") or ""), followers=None)
+    def _author(raw: Any, hidden_key: str | None = None) -> Author:
+        return graph_author(raw, hidden_key)
+
 
     def _parse_comment(self, comment: Any, post_id: str) -> InboundPost | SkippedItem:
         if not isinstance(comment, dict):
@@ -297,17 +354,20 @@ class FacebookConnector:
             return SkippedItem(comment_id, f"bad created_time: {exc}")
         parent = comment.get("parent")
         parent_id = parent.get("id") if isinstance(parent, dict) else None
+        parent_id = str(parent_id) if parent_id and parent_id != post_id else None
         return InboundPost(
             platform_id=comment_id,
             kind="comment",
             conversation_id=post_id,
-            parent_id=str(parent_id) if parent_id and parent_id != post_id else None,
-            author=self._author(comment.get("from")),
+            parent_id=parent_id,
+            author=self._author(comment.get("from"), hidden_key=parent_id or comment_id),
             text=message,
             created_at=created_at,
             url=comment.get("permalink_url") or f"https://www.facebook.com/{comment_id}",
             private=False,
             raw=comment,
+            attachments=comment_attachments(comment.get("attachment")),
+            hidden=comment.get("is_hidden") is True,
         )
 
     def _parse_message(self, message: Any, conversation_id: str) -> InboundPost | SkippedItem:
@@ -335,6 +395,7 @@ class FacebookConnector:
             url=None,
             private=True,
             raw=message,
+            attachments=message_attachments(message.get("attachments")),
         )
 
     # -- polling -------------------------------------------------------

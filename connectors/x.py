@@ -30,6 +30,7 @@ import requests
 import tweepy
 
 from connectors.base import (
+    Attachment,
     AuthExpired,
     Author,
     ChannelSettings,
@@ -60,7 +61,10 @@ _TWEEPY_HOST = "https://api.twitter.com"
 # X snowflake epoch (ms); used to date a tweet that comes without created_at.
 _SNOWFLAKE_EPOCH_MS = 1288834974657
 
-TWEET_FIELDS = ["created_at", "conversation_id", "in_reply_to_user_id", "referenced_tweets"]
+TWEET_FIELDS = ["created_at", "conversation_id", "in_reply_to_user_id", "referenced_tweets",
+                "note_tweet", "attachments", "edit_history_tweet_ids"]
+MEDIA_FIELDS = ["type", "url", "preview_image_url", "variants"]
+MENTION_EXPANSIONS = ["author_id", "attachments.media_keys"]
 USER_FIELDS = ["public_metrics", "username", "name"]
 DM_EVENT_FIELDS = [
     "id",
@@ -111,6 +115,30 @@ class RebasedClient(tweepy.Client):
     def __init__(self, *args: Any, api_base_url: str, timeout: float, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.session = _RebasedSession(api_base_url, timeout)
+
+
+def tweet_media(body: dict[str, Any]) -> dict[str, Attachment]:
+    """``includes.media`` by ``media_key``: photos by ``url``, videos and GIFs by their
+    ``preview_image_url`` (and best mp4 variant when asked)."""
+    found: dict[str, Attachment] = {}
+    media = as_object(body.get("includes")).get("media")
+    for item in media if isinstance(media, list) else []:
+        entry = as_object(item)
+        key = entry.get("media_key")
+        if not isinstance(key, str) or not key:
+            continue
+        kind = entry.get("type") if isinstance(entry.get("type"), str) else "photo"
+        preview = entry.get("preview_image_url") or entry.get("url")
+        url = entry.get("url")
+        variants = entry.get("variants")
+        if not url and isinstance(variants, list):
+            mp4 = [as_object(v) for v in variants
+                   if as_object(v).get("content_type") == "video/mp4" and as_object(v).get("url")]
+            if mp4:
+                url = max(mp4, key=lambda v: int(v.get("bit_rate") or 0))["url"]
+        preview_text = str(preview) if preview else None
+        found[key] = Attachment(str(kind)[:40], str(url) if url else preview_text, preview_text)
+    return found
 
 
 def _snowflake_time(tweet_id: str) -> datetime | None:
@@ -250,7 +278,8 @@ class XConnector:
         return _snowflake_time(item_id) or utcnow()
 
     def _parse_tweet(
-        self, tweet: Any, users: dict[str, dict[str, Any]]
+        self, tweet: Any, users: dict[str, dict[str, Any]],
+        media: dict[str, Attachment] | None = None,
     ) -> InboundPost | SkippedItem:
         if not isinstance(tweet, dict):
             return SkippedItem(None, "tweet is not an object")
@@ -270,8 +299,17 @@ class XConnector:
             for ref in refs:
                 if isinstance(ref, dict) and ref.get("type") == "replied_to":
                     parent_id = str(ref.get("id")) if ref.get("id") else None
+        # A post longer than 280 characters comes cut, with its whole text in note_tweet.
+        note = as_object(tweet.get("note_tweet")).get("text")
+        if isinstance(note, str) and note:
+            text = note
         author = self._author(tweet.get("author_id"), users)
         handle_path = author.handle or "i/web"
+        keys = as_object(tweet.get("attachments")).get("media_keys")
+        attachments = [media[str(key)] for key in keys if str(key) in media] \
+            if isinstance(keys, list) and media else []
+        history = tweet.get("edit_history_tweet_ids")
+        edits = [str(i) for i in history if _is_id(i)] if isinstance(history, list) else []
         return InboundPost(
             platform_id=tweet_id,
             kind="mention",
@@ -283,6 +321,8 @@ class XConnector:
             url=f"https://x.com/{handle_path}/status/{tweet_id}",
             private=False,
             raw=tweet,
+            attachments=attachments,
+            edit_history=edits if len(edits) > 1 else [],
         )
 
     def _parse_dm(
@@ -334,9 +374,10 @@ class XConnector:
         def fetch(token: str | None) -> dict[str, Any]:
             params: dict[str, Any] = {
                 "max_results": self.page_size,
-                "expansions": ["author_id"],
+                "expansions": MENTION_EXPANSIONS,
                 "user_fields": USER_FIELDS,
                 "tweet_fields": TWEET_FIELDS,
+                "media_fields": MEDIA_FIELDS,
                 "user_auth": self.user_auth,
             }
             if since_id:
@@ -361,8 +402,9 @@ class XConnector:
             body = fetch(None)
 
         users = self._users(body)
+        media = tweet_media(body)
         items, skipped = self._collect(
-            body.get("data"), lambda t: self._parse_tweet(t, users), floor=since_id
+            body.get("data"), lambda t: self._parse_tweet(t, users, media), floor=since_id
         )
         meta = as_object(body.get("meta"))
         page_newest = _max_id([meta.get("newest_id"), *[i.platform_id for i in items],

@@ -36,7 +36,7 @@ from app.models import (
     Visibility,
     utcnow,
 )
-from app.realtime.publish import INBOX_ROOM, publish
+from app.realtime.publish import INBOX_ROOM, publish, thread_room
 from app.sla.policy import Policy, policy_for_settings
 from app.threads import (
     NewThread,
@@ -46,7 +46,7 @@ from app.threads import (
     receive_inbound,
     thread_summary,
 )
-from connectors.base import InboundPost, PollResult
+from connectors.base import InboundPost, PollResult, SkippedItem
 from tone import Analysis, priority
 
 log = logging.getLogger("care.ingest")
@@ -274,13 +274,28 @@ def _resolve_threads(channel: Channel, brand_settings: dict[str, Any] | None,
 
 def store_page(channel: Channel, result: PollResult, *, private: bool) -> IngestReport:
     """Store a page and the cursor in the current transaction (flushed, not committed)."""
-    report = IngestReport(received=len(result.items))
-    for skipped in result.skipped:
+    report = store_posts(channel, result.items, result.skipped)
+    # The cursor moves in the same transaction as the items it covers.
+    if private:
+        channel.private_cursor = result.cursor
+    else:
+        channel.poll_cursor = result.cursor
+    db.session.flush()
+    return report
+
+
+def store_posts(channel: Channel, items: Sequence[InboundPost],
+                skipped_items: Sequence[SkippedItem] = ()) -> IngestReport:
+    """Store posts that came without a cursor (a webhook) or with one (``store_page``), in
+    the current transaction (flushed, not committed); the same dedupe either way."""
+    report = IngestReport(received=len(items))
+    result_items, result_skipped = items, skipped_items
+    for skipped in result_skipped:
         report.skipped += 1
         log.warning("channel %s (%s) skipped item %s: %s", channel.id, channel.network,
                     skipped.platform_id, skipped.reason)
     posts: dict[str, InboundPost] = {}
-    for post in result.items:
+    for post in result_items:
         reason = _valid(post)
         if reason is not None:
             report.skipped += 1
@@ -289,20 +304,78 @@ def store_page(channel: Channel, result: PollResult, *, private: bool) -> Ingest
             continue
         posts.setdefault(post.platform_id, post)
     if posts:
-        known = set(db.session.scalars(
-            select(Message.platform_id).where(Message.channel_id == channel.id,
-                                              Message.platform_id.in_(list(posts)))))
-        fresh = [p for pid, p in posts.items() if pid not in known]
+        known = _refresh_known(channel, posts)
+        fresh = [p for pid, p in posts.items()
+                 if pid not in known and not p.deleted and not p.update_only]
         report.duplicates += len(posts) - len(fresh)
         if fresh:
             _store_fresh(channel, fresh, report)
-    # The cursor moves in the same transaction as the items it covers.
-    if private:
-        channel.private_cursor = result.cursor
-    else:
-        channel.poll_cursor = result.cursor
     db.session.flush()
     return report
+
+
+def _refresh_known(channel: Channel, posts: dict[str, InboundPost]) -> set[str]:
+    """The page's posts already stored (by their id, or as an earlier version of an edited
+    X post), after bringing those rows up to date: hidden or deleted since, or edited.
+
+    An edit updates the message it edits in place (its text and platform id become the
+    newest version's, the older version goes to ``edit_history``), so that the thread keeps
+    one message; an older version seen after a newer one changes nothing.
+    """
+    versions: dict[str, str] = {}  # any version's id -> the page's post id
+    for pid, post in posts.items():
+        versions[pid] = pid
+        for old in post.edit_history:
+            versions.setdefault(old, pid)
+    rows = list(db.session.scalars(
+        select(Message).where(Message.channel_id == channel.id,
+                              Message.platform_id.in_(list(versions)))
+        .order_by(Message.id)))
+    known: set[str] = set()
+    changed: dict[int, Message] = {}  # by message id
+    for message in rows:
+        assert message.platform_id is not None  # selected by it
+        pid = versions[message.platform_id]
+        post = posts[pid]
+        known.add(pid)
+        if message.platform_id != pid and _is_newer(post, message.platform_id):
+            history = list(message.edit_history or [])
+            history.append({"platform_id": message.platform_id, "text": message.text})
+            message.edit_history = history
+            message.platform_id = pid
+            message.text = post.text[:MAX_TEXT]
+            message.attachments = [a.to_dict() for a in post.attachments]
+            changed[message.id] = message
+        if post.edited and message.platform_id == pid and post.text \
+                and post.text[:MAX_TEXT] != message.text:
+            history = list(message.edit_history or [])
+            history.append({"platform_id": pid, "text": message.text})
+            message.edit_history = history
+            message.text = post.text[:MAX_TEXT]
+            changed[message.id] = message
+        # A polled comment says is_hidden; of the webhook verbs, only hide/unhide do.
+        if post.hidden != bool(message.hidden) and not post.deleted \
+                and post.raw.get("verb") in (None, "hide", "unhide"):
+            message.hidden = post.hidden
+            changed[message.id] = message
+        if post.deleted and not message.deleted:
+            message.deleted = True
+            changed[message.id] = message
+    if changed:
+        db.session.flush()
+        for message in changed.values():  # an open thread page redraws the message
+            publish("message.updated", {"thread_id": message.thread_id,
+                                         "message_id": message.id}, thread_room(message.thread_id))
+    return known
+
+
+def _is_newer(post: InboundPost, stored_id: str) -> bool:
+    """Whether ``post`` is a later version than the stored ``stored_id`` (X edit ids are
+    listed oldest first)."""
+    history = post.edit_history
+    if stored_id not in history or post.platform_id not in history:
+        return False
+    return history.index(post.platform_id) > history.index(stored_id)
 
 
 def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestReport) -> None:
@@ -336,6 +409,10 @@ def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestRepor
             "subjectivity": analysis.subjectivity, "category": analysis.category,
             "urgency": [flag.to_dict() for flag in analysis.urgency],
             "pii": [span.to_dict() for span in analysis.pii],
+            "attachments": [a.to_dict() for a in post.attachments],
+            "hidden": post.hidden, "deleted": False,
+            "edit_history": [{"platform_id": old, "text": None}
+                             for old in post.edit_history if old != post.platform_id],
             "send_attempts": 0, "is_acknowledgement": False})
     stored = {platform_id: message_id for message_id, platform_id in _insert_new(
         Message, rows, ("channel_id", "platform_id"), (Message.id, Message.platform_id))}

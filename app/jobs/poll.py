@@ -59,6 +59,8 @@ def poll_channel(channel_id: int, *, clock: Callable[[], datetime] = utcnow,
     if channel.rate_limited_until and channel.rate_limited_until > now:
         # Not a single request before the platform's reset time.
         return PollOutcome("waiting", detail=channel.rate_limited_until.isoformat())
+    if _webhooks_cover(channel, now):
+        return PollOutcome("waiting", detail="webhooks deliver; polling is the safety net")
     channel.last_poll_at = now
     outcome = PollOutcome("ok")
     try:
@@ -118,6 +120,19 @@ def poll_channel(channel_id: int, *, clock: Callable[[], datetime] = utcnow,
     if outcome.state != "ok":
         log.warning("channel %s poll: %s (%s)", channel_id, outcome.state, outcome.detail)
     return outcome
+
+
+def _webhooks_cover(channel: Channel, now: datetime) -> bool:
+    """While webhooks deliver for the channel, poll only every WEBHOOK_SAFETY_POLL_SECONDS
+    (to catch what a lost delivery missed); when they stop, the channel's own interval."""
+    from flask import current_app
+
+    from app.webhooks.services import webhooks_active
+
+    if not webhooks_active(channel, now) or channel.last_poll_at is None:
+        return False
+    safety = int(current_app.config.get("WEBHOOK_SAFETY_POLL_SECONDS") or 300)
+    return now - channel.last_poll_at < timedelta(seconds=safety)
 
 
 def _back_off(channel: Channel, now: datetime) -> None:

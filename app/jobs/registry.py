@@ -92,6 +92,12 @@ def _send_surveys() -> None:
     send_due()
 
 
+def _process_webhooks() -> None:
+    from app.webhooks.services import process_pending
+
+    process_pending()
+
+
 def _soon() -> Any:
     from datetime import datetime, timedelta
 
@@ -110,6 +116,8 @@ JOBS: list[JobSpec] = [
             doc="rewrite the dashboard rollups of what changed since the last run"),
     JobSpec("surveys.send", _send_surveys, 60,
             doc="send the satisfaction survey of newly resolved threads (brands that enable it)"),
+    JobSpec("webhooks.process", _process_webhooks, 10,
+            doc="store webhook deliveries the web process could not process (a crash)"),
 ]
 
 

@@ -34,6 +34,7 @@ from app.models.ticket import Ticket, TicketStatus
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import Role, User
 from app.models.view import SavedView
+from app.models.webhook import WebhookDelivery
 
 __all__ = [
     "OPEN_STATUSES",
@@ -76,5 +77,6 @@ __all__ = [
     "UTCDateTime",
     "User",
     "Visibility",
+    "WebhookDelivery",
     "utcnow",
 ]

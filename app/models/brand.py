@@ -64,6 +64,8 @@ class Channel(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rate_limited_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     backoff_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The last platform webhook received for this account: while recent, polling slows down.
+    webhook_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     brand: Mapped[Brand] = relationship(back_populates="channels")

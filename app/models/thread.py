@@ -153,6 +153,13 @@ class Message(Base):
     category: Mapped[str | None] = mapped_column(String(30))
     urgency: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     pii: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # What the platform says besides the text: photos and files ({type, url, preview_url}),
+    # hidden by the Page (Graph is_hidden), removed by its author, earlier versions of an
+    # edited post ({platform_id, text}, oldest first).
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    edit_history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # Outbox fields, outbound only.
     send_state: Mapped[str | None] = mapped_column(String(10))
     send_error: Mapped[str | None] = mapped_column(String(500))

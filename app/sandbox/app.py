@@ -32,6 +32,8 @@ from app.sandbox.traffic import TrafficGenerator
 from connectors.base import as_object
 
 X_MAX_LENGTH = 280
+# Longer customer posts (X Premium) come cut to this, the whole text in ``note_tweet``.
+X_SHORT_LENGTH = 280
 _GRAPH_VERSION_RE = re.compile(r"^v\d+\.\d+$")
 _X_LIMITS = {"limit": 450, "window": 900}
 
@@ -121,8 +123,12 @@ def create_sandbox_app(
     brand_x_handle: str = "MarketplaceCare",
     brand_fb_page_id: str = "104000000000001",
     brand_fb_page_name: str = "Marketplace",
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
 ) -> Flask:
-    """Build the sandbox app storing its data in the SQLite file ``storage_path``."""
+    """Build the sandbox app storing its data in the SQLite file ``storage_path``; with a
+    ``webhook_url`` and ``webhook_secret``, Facebook posts are also delivered as signed
+    webhooks."""
     app = Flask(__name__, template_folder="templates", static_folder=None)
     if isinstance(app.json, DefaultJSONProvider):  # Flask's own provider: its options
         app.json.sort_keys = False
@@ -130,6 +136,10 @@ def create_sandbox_app(
     brand = Brand(brand_x_user_id, brand_x_handle, brand_fb_page_id, brand_fb_page_name)
     store = SandboxStore(storage_path, brand)
     traffic = TrafficGenerator(store)
+    if webhook_url and webhook_secret:
+        from app.sandbox.webhooks import WebhookSender
+
+        store.listeners.append(WebhookSender(webhook_url, webhook_secret, brand_fb_page_id))
     app.extensions["sandbox_store"] = store
     app.extensions["sandbox_traffic"] = traffic
 
@@ -236,13 +246,30 @@ def create_sandbox_app(
                                       "listed_count": 0}
         return user
 
+    def extra(row: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return as_object(json.loads(row.get("extra") or "{}"))
+        except ValueError:
+            return {}
+
+    def media_key(row: dict[str, Any]) -> str:
+        return f"3_{row['id']}"
+
     def x_tweet(row: dict[str, Any]) -> dict[str, Any]:
+        more = extra(row)
+        text = row["text"]
         tweet: dict[str, Any] = {
-            "id": row["id"], "text": row["text"], "author_id": row["author_id"],
+            "id": row["id"], "text": text, "author_id": row["author_id"],
             "created_at": x_time(row["created_at"]),
             "conversation_id": row["conversation_id"] or row["id"],
-            "edit_history_tweet_ids": [row["id"]],
+            "edit_history_tweet_ids": list(more.get("edit_history") or [row["id"]]),
         }
+        if len(text) > X_SHORT_LENGTH:
+            # What X does with a long post: the text cut with a link, the whole in note_tweet.
+            tweet["text"] = text[:X_SHORT_LENGTH - 24] + "… https://t.co/sandbox01"
+            tweet["note_tweet"] = {"text": text}
+        if more.get("photo_url"):
+            tweet["attachments"] = {"media_keys": [media_key(row)]}
         if row["parent_id"]:
             parent = store.get("x", row["parent_id"])
             if parent:
@@ -310,6 +337,11 @@ def create_sandbox_app(
                     users.append(user)
             if users:
                 body["includes"] = {"users": users}
+        if data and "attachments.media_keys" in expansions:
+            media = [{"media_key": media_key(r), "type": "photo",
+                      "url": extra(r)["photo_url"]} for r in page if extra(r).get("photo_url")]
+            if media:
+                body.setdefault("includes", {})["media"] = media
         return jsonify(body)
 
     @app.get("/x/2/users/me")
@@ -424,10 +456,20 @@ def create_sandbox_app(
         return {"name": row["author_name"], "id": row["author_id"]}
 
     def fb_comment(row: dict[str, Any]) -> dict[str, Any]:
+        more = extra(row)
         comment: dict[str, Any] = {
             "id": row["id"], "message": row["text"], "created_time": graph_time(row["created_at"]),
             "from": fb_from(row), "permalink_url": f"https://www.facebook.com/{row['id']}",
+            "is_hidden": bool(more.get("hidden")),
         }
+        if more.get("anonymous"):
+            del comment["from"]  # Graph's answer for people who did not authorise the app
+        if more.get("photo_url"):
+            comment["attachment"] = {
+                "type": "photo", "url": f"https://www.facebook.com/photo.php?fbid={row['id']}",
+                "media": {"image": {"height": 720, "width": 960, "src": more["photo_url"]}},
+                "target": {"id": row["id"],
+                           "url": f"https://www.facebook.com/photo.php?fbid={row['id']}"}}
         if row["parent_id"]:
             comment["parent"] = {"id": row["parent_id"]}
         return comment
@@ -444,9 +486,18 @@ def create_sandbox_app(
     def fb_message(row: dict[str, Any]) -> dict[str, Any]:
         to = store.author("facebook", row["recipient"]) if row["recipient"] else None
         to_name = to["author_name"] if to else ""
-        return {"id": row["id"], "message": row["text"],
-                "created_time": graph_time(row["created_at"]), "from": fb_from(row),
-                "to": {"data": [{"name": to_name, "id": row["recipient"]}]}}
+        message: dict[str, Any] = {
+            "id": row["id"], "message": row["text"],
+            "created_time": graph_time(row["created_at"]), "from": fb_from(row),
+            "to": {"data": [{"name": to_name, "id": row["recipient"]}]}}
+        photo = extra(row).get("photo_url")
+        if photo:
+            message["attachments"] = {"data": [{
+                "id": f"att_{row['id']}", "mime_type": "image/jpeg", "name": "photo.jpg",
+                "image_data": {"width": 960, "height": 720, "max_width": 960,
+                               "max_height": 720, "url": photo, "preview_url": photo,
+                               "image_type": 1, "render_as_sticker": False}}]}
+        return message
 
     def graph_args() -> dict[str, Any]:
         values: dict[str, Any] = dict(request.values.items())
@@ -719,7 +770,24 @@ def create_sandbox_app(
             followers=int(followers) if followers not in (None, "") else None,
             in_reply_to=values.get("in_reply_to") or None,
             created_at=float(values["created_at"]) if values.get("created_at") else None,
+            photo_url=str(values.get("photo_url") or "") or None,
+            anonymous=values.get("anonymous") in (True, "1", "on", "true"),
+            hidden=values.get("hidden") in (True, "1", "on", "true"),
         )
+
+    @app.post("/_api/tweets/<tweet_id>/edit")
+    def api_edit_tweet(tweet_id: str) -> Response:
+        values = request.get_json(silent=True)
+        try:
+            if not isinstance(values, dict):
+                raise ValueError("JSON object expected")
+            row = store.edit_tweet(tweet_id, str(values.get("text") or ""))
+        except (ValueError, TypeError) as exc:
+            return Response(json.dumps({"error": str(exc)}), status=400,
+                            mimetype="application/json")
+        response = jsonify(row)
+        response.status_code = 201
+        return response
 
     @app.get("/_api/timeline")
     def api_timeline() -> Response:

@@ -15,7 +15,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS posts (
     recipient TEXT,                   -- DM/message recipient; brand id for mentions
     from_brand INTEGER NOT NULL DEFAULT 0,
     seq INTEGER NOT NULL,             -- global insertion order, used for paging
+    extra TEXT NOT NULL DEFAULT '{}', -- JSON: photo_url, anonymous, hidden, edit_history
     PRIMARY KEY (network, id)
 );
 CREATE INDEX IF NOT EXISTS posts_seq ON posts (network, kind, seq);
@@ -106,6 +107,8 @@ class SandboxStore:
         self.path = path
         self.brand = brand
         self._lock = _lock_for(path)
+        # Called with each customer post once stored (the sandbox's webhook sender).
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
         self._init()
 
     # -- connections -----------------------------------------------------
@@ -147,6 +150,9 @@ class SandboxStore:
                 # WAL lets readers of another process go on while one writes.
                 db.execute("PRAGMA journal_mode=WAL")
                 db.executescript(SCHEMA)
+                columns = {row[1] for row in db.execute("PRAGMA table_info(posts)")}
+                if "extra" not in columns:  # a sandbox file from before the column
+                    db.execute("ALTER TABLE posts ADD COLUMN extra TEXT NOT NULL DEFAULT '{}'")
             finally:
                 db.close()
         self.seed()
@@ -177,6 +183,7 @@ class SandboxStore:
         row.setdefault("recipient", None)
         row.setdefault("conversation_id", None)
         row.setdefault("parent_id", None)
+        row["extra"] = json.dumps(row.get("extra") or {})
         row["seq"] = self._bump(db, "seq")
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
@@ -243,7 +250,15 @@ class SandboxStore:
 
     # -- customer actions (page, traffic generator) --------------------------
 
-    def customer_post(
+    def customer_post(self, **event: Any) -> dict[str, Any]:
+        """Publish something as a customer (see ``publish_customer_post``), then tell the
+        listeners (webhooks)."""
+        row = self.publish_customer_post(**event)
+        for listener in self.listeners:
+            listener(row)
+        return row
+
+    def publish_customer_post(
         self,
         *,
         network: str,
@@ -254,25 +269,41 @@ class SandboxStore:
         followers: int | None = None,
         in_reply_to: str | None = None,
         created_at: float | None = None,
+        photo_url: str | None = None,
+        anonymous: bool = False,
+        hidden: bool = False,
     ) -> dict[str, Any]:
         """Publish something as a customer.
 
         ``kind``: on X ``mention`` (a new tweet tagging the brand), ``reply`` (in
         reply to ``in_reply_to``) or ``dm``; on Facebook ``comment`` (under post
         or comment ``in_reply_to``, default the latest brand post) or ``message``
-        (Messenger).
+        (Messenger). ``photo_url`` attaches a photo (the text may then be empty);
+        a Facebook comment may be ``anonymous`` (Graph then leaves out ``from``, as for
+        people who have not authorised the app) or ``hidden`` by the Page.
         """
         handle = handle.strip().lstrip("@") or "client"
         name = (name or handle).strip()
         text = text.strip()
-        if not text:
+        photo_url = (photo_url or "").strip() or None
+        if photo_url and not photo_url.startswith(("https://", "http://")):
+            raise ValueError("photo_url must be an http(s) address")
+        if not text and not photo_url:
             raise ValueError("text is empty")
         user_id = stable_user_id(network, handle)
         brand = self.brand
+        extra: dict[str, Any] = {}
+        if photo_url:
+            extra["photo_url"] = photo_url
+        if anonymous:
+            extra["anonymous"] = True
+        if hidden:
+            extra["hidden"] = True
         with self._write() as db:
             common: dict[str, Any] = {
                 "author_id": user_id, "author_handle": handle if network == "x" else "",
-                "author_name": name, "author_followers": followers, "text": text}
+                "author_name": name, "author_followers": followers, "text": text,
+                "extra": extra}
             if created_at is not None:
                 common["created_at"] = float(created_at)
             if network == "x" and kind in ("mention", "reply"):
@@ -323,6 +354,42 @@ class SandboxStore:
                     **common,
                 )
         raise ValueError(f"unknown network/kind {network}/{kind}")
+
+    def edit_tweet(self, tweet_id: str, text: str) -> dict[str, Any]:
+        """A customer edits their tweet: X makes a new post whose ``edit_history_tweet_ids``
+        lists every version, oldest first (each version answers the same list)."""
+        text = text.strip()
+        if not text:
+            raise ValueError("text is empty")
+        with self._write() as db:
+            found = db.execute("SELECT * FROM posts WHERE network='x' AND id=?",
+                               (tweet_id,)).fetchone()
+            if found is None or found["kind"] != "tweet" or found["from_brand"]:
+                raise ValueError(f"no customer tweet {tweet_id}")
+            old = dict(found)
+            old_extra = json.loads(old["extra"] or "{}")
+            history = list(old_extra.get("edit_history") or [old["id"]])
+            new_id = self._x_id(db)
+            history.append(new_id)
+            for version in history[:-1]:
+                row = db.execute("SELECT extra FROM posts WHERE network='x' AND id=?",
+                                 (version,)).fetchone()
+                if row is not None:
+                    data = json.loads(row["extra"] or "{}")
+                    data["edit_history"] = history
+                    db.execute("UPDATE posts SET extra=? WHERE network='x' AND id=?",
+                               (json.dumps(data), version))
+            row = self._insert(
+                db, network="x", id=new_id, kind="tweet",
+                conversation_id=old["conversation_id"], parent_id=old["parent_id"],
+                author_id=old["author_id"], author_handle=old["author_handle"],
+                author_name=old["author_name"], author_followers=old["author_followers"],
+                text=text, recipient=old["recipient"],
+                extra={**{k: v for k, v in old_extra.items() if k != "edit_history"},
+                       "edit_history": history})
+        for listener in self.listeners:
+            listener(row)
+        return row
 
     @staticmethod
     def _latest_brand_post(db: sqlite3.Connection) -> str | None:

@@ -105,7 +105,8 @@ def test_malformed_comment_and_missing_fields(rsps, fb_connector):
     ]})
     result = fb_connector.poll_mentions(None)
     assert [i.platform_id for i in result.items] == [f"{POST_A}_7"]
-    assert result.items[0].author.platform_id == ""
+    # No "from" (the person did not authorise the app): kept, under the thread's hidden author.
+    assert result.items[0].author.platform_id == f"hidden:{POST_A}_7"
     assert result.items[0].created_at.tzinfo is not None
     assert [s.platform_id for s in result.skipped] == [None, f"{POST_A}_8"]
 

@@ -53,7 +53,7 @@ def test_mentions_with_includes_are_parsed(rsps, x_connector):
     assert result.cursor["since_id"] == "1900000000000000020"
     params = query(rsps.calls[0])
     assert "since_id" not in params
-    assert params["expansions"] == ["author_id"]
+    assert params["expansions"] == ["author_id,attachments.media_keys"]
     assert set(params["user.fields"][0].split(",")) == {"public_metrics", "username", "name"}
     assert "conversation_id" in params["tweet.fields"][0]
     assert rsps.calls[0].request.headers["Authorization"] == "Bearer tok"

@@ -75,7 +75,7 @@ def test_brand_user_changes_range_and_exports_csv(
         assert page.url.endswith("/dashboard")  # the brand team lands on its dashboard
         assert "100%" in page.inner_text("#kpi-answered")
         assert page.locator("#table-days tbody tr").count() == 30
-        page.wait_for_function("document.querySelectorAll('canvas').length >= 5 && "
+        page.wait_for_function("() => document.querySelectorAll('canvas').length >= 5 && "
                                "window.Chart && Chart.getChart('chart-volume')")
         page.screenshot(path=str(screenshots / "dashboard-30d-en.png"), full_page=True)
 

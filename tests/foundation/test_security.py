@@ -93,6 +93,9 @@ EXPECTED: dict[str, set[str] | str] = {
     "status.page": "public",
     "status.as_json": "public",
     "status.badge": "public",
+    # Facebook webhooks (issue 22): no session, a signature checked against the app secret.
+    "webhooks.facebook_verify": "public",
+    "webhooks.facebook_delivery": "public",
 }
 
 

@@ -52,9 +52,9 @@ def test_new_threads_are_counted_live_and_brought_into_view(
         # The pill, the tab title and the status tabs follow without a reload.
         # (The machine is shared: a poll, an ingest and a fetch can take seconds here.)
         page.wait_for_selector("#new-pill:has-text('3 new')", timeout=20000)
-        page.wait_for_function("document.title === '(3) Inbox · Care Console'", timeout=10000)
+        page.wait_for_function("() => document.title === '(3) Inbox · Care Console'", timeout=10000)
         page.wait_for_function(
-            f"document.querySelector('.status-tabs [data-status=new] .count').textContent"
+            f"() => document.querySelector('.status-tabs [data-status=new] .count').textContent"
             f".trim() === '{before_new + 3}'", timeout=10000)
         assert _count(page, "active") == str(before_active + 3)
         page.screenshot(path=str(screenshots / "live-day-new-pill.png"))

@@ -60,9 +60,9 @@ def test_monthly_committee_end_to_end(
             if index == 0:
                 page.keyboard.press("w")
             page.wait_for_function(
-                "document.getElementById('save-state').textContent === 'Saved'")
+                "() => document.getElementById('save-state').textContent === 'Saved'")
             page.wait_for_function(
-                "document.getElementById('item-score').textContent !== '—'")
+                "() => document.getElementById('item-score').textContent !== '—'")
             if index == 0:
                 page.screenshot(path=str(screenshots / "review-scoring-keyboard.png"),
                                 full_page=True)
