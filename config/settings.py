@@ -105,6 +105,10 @@ DEFAULTS: dict[str, Setting] = {
     "GRAPH_API_BASE_URL": Setting("https://graph.facebook.com", _str, "Graph API base URL"),
     "GRAPH_VERSION": Setting("v21.0", _str, "Graph API version used by the Facebook connector"),
     "POLL_INTERVAL": Setting(60, _int, "default seconds between two polls of a channel"),
+    "POLL_FLOOR_SECONDS": Setting(5, _int, "adaptive polling never polls a channel more "
+                                  "often than this, whatever budget the platform leaves"),
+    "STREAM_QUIET_SECONDS": Setting(60, _int, "after this long without a sign of life from "
+                                    "a channel's X stream, polling takes over again"),
     "FACEBOOK_APP_SECRET": Setting("", _str, "the Meta app's secret: webhooks are accepted "
                                    "only when X-Hub-Signature-256 matches it (empty: refused)"),
     "FACEBOOK_VERIFY_TOKEN": Setting("", _str, "the token typed in the Meta app's webhook "

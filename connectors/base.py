@@ -132,6 +132,84 @@ class SkippedItem:
     reason: str
 
 
+@dataclass(frozen=True)
+class RateInfo:
+    """What a platform's answer said of the caller's remaining rate budget.
+
+    X gives counts per endpoint and window (``x-rate-limit-remaining``, ``-limit``,
+    ``-reset``); Graph gives percentages of an app's or a business's hourly allowance
+    (``x-app-usage``, ``x-business-use-case-usage``: ``call_count``, ``total_time``,
+    ``total_cputime``) and, once throttled, ``estimated_time_to_regain_access`` (minutes).
+    """
+
+    remaining: int | None = None
+    limit: int | None = None
+    reset_at: datetime | None = None
+    usage_percent: float | None = None  # the highest of the Graph percentages
+    regain_at: datetime | None = None
+
+
+def x_rate_info(headers: Any) -> RateInfo | None:
+    """The ``x-rate-limit-*`` headers of an X answer (None when absent or unreadable)."""
+    lowered = {str(k).lower(): str(v) for k, v in dict(headers or {}).items()}
+    try:
+        remaining = int(lowered["x-rate-limit-remaining"])
+        limit = int(lowered["x-rate-limit-limit"])
+        reset = int(lowered["x-rate-limit-reset"])
+    except (KeyError, ValueError):
+        return None
+    if remaining < 0 or limit <= 0 or reset <= 0:
+        return None
+    try:
+        reset_at = datetime.fromtimestamp(reset, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return RateInfo(remaining=remaining, limit=limit, reset_at=reset_at)
+
+
+def graph_rate_info(headers: Any, now: datetime | None = None) -> RateInfo | None:
+    """The Graph usage headers of an answer: the highest usage percentage and the longest
+    time to regain access among ``x-app-usage`` and ``x-business-use-case-usage`` (None when
+    neither is present or readable)."""
+    import json
+
+    lowered = {str(k).lower(): str(v) for k, v in dict(headers or {}).items()}
+    percents: list[float] = []
+    regain_minutes: list[float] = []
+    for name in ("x-app-usage", "x-business-use-case-usage"):
+        raw = lowered.get(name)
+        if not raw:
+            continue
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            continue
+        entries: list[Any] = []
+        if isinstance(parsed, dict) and "call_count" not in parsed:
+            # Business use case: {"<business or page id>": [{...}, ...]}.
+            for value in parsed.values():
+                entries.extend(value if isinstance(value, list) else [value])
+        else:
+            entries.append(parsed)
+        for entry in entries:
+            if not isinstance(entry, dict):
+                continue
+            for key in ("call_count", "total_time", "total_cputime"):
+                value = entry.get(key)
+                if isinstance(value, int | float) and not isinstance(value, bool) \
+                        and 0 <= value <= 10_000:
+                    percents.append(float(value))
+            wait = entry.get("estimated_time_to_regain_access")
+            if isinstance(wait, int | float) and not isinstance(wait, bool) and 0 < wait < 10_000:
+                regain_minutes.append(float(wait))
+    if not percents and not regain_minutes:
+        return None
+    at = now or utcnow()
+    return RateInfo(usage_percent=max(percents) if percents else None,
+                    regain_at=at + timedelta(minutes=max(regain_minutes))
+                    if regain_minutes else None)
+
+
 @dataclass
 class PollResult:
     """One page of a poll; see the module docstring for the caller's contract."""
@@ -140,6 +218,8 @@ class PollResult:
     cursor: dict[str, Any]  # JSON-serialisable, stored with the items
     skipped: list[SkippedItem]
     more: bool  # another page is ready right now
+    # The rate budget the platform's answer described (None when it said nothing).
+    rate: RateInfo | None = None
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ from connectors.base import (
     backoff_attempt,
     backoff_cursor,
     backoff_seconds,
+    graph_rate_info,
     network_failure,
     normalise_text,
     parse_time,
@@ -121,6 +122,8 @@ class ConfigurableGraphAPI(facebook.GraphAPI):
         session: requests.Session | None = None,
     ) -> None:
         super().__init__(access_token=access_token, timeout=timeout, session=session)
+        #: The headers of the last successful answer (its usage headers pace the poller).
+        self.last_headers: dict[str, str] = {}
         self.version = normalise_version(version)
         self.base_url = base_url.rstrip("/") + "/"
 
@@ -168,6 +171,7 @@ class ConfigurableGraphAPI(facebook.GraphAPI):
             error.http_status = response.status_code
             error.headers = dict(response.headers)
             raise error
+        self.last_headers = dict(response.headers)
         return result
 
 
@@ -480,7 +484,8 @@ class FacebookConnector:
             cycle_start = None
         new_cursor = {"since": since, "cycle_start": cycle_start, "queue": queue,
                       "post": post, "after": after, "seen": seen}
-        return PollResult(items, new_cursor, skipped, more)
+        return PollResult(items, new_cursor, skipped, more,
+                          rate=graph_rate_info(self.graph.last_headers))
 
     def poll_private(self, cursor: dict[str, Any] | None) -> PollResult:
         """Fetch one page of Messenger conversations' new messages (see module docstring)."""
@@ -541,12 +546,14 @@ class FacebookConnector:
         if paging.get("next") and cursors.get("after") and not reached_watermark:
             new_cursor = {"since": since, "cycle_start": cycle_start,
                           "after": str(cursors["after"]), "seen": seen}
-            return PollResult(items, new_cursor, skipped, more=True)
+            return PollResult(items, new_cursor, skipped, more=True,
+                          rate=graph_rate_info(self.graph.last_headers))
         if cycle_start is not None:
             since = int(cycle_start) - OVERLAP_SECONDS
             seen = {k: v for k, v in seen.items() if v >= since}
         new_cursor = {"since": since, "cycle_start": None, "after": None, "seen": seen}
-        return PollResult(items, new_cursor, skipped, more=False)
+        return PollResult(items, new_cursor, skipped, more=False,
+                          rate=graph_rate_info(self.graph.last_headers))
 
     def _conversation_messages(
         self, conversation: dict[str, Any], since: int | None, attempt: int,

@@ -39,6 +39,7 @@ from connectors.base import (
     PermissionDenied,
     PlatformError,
     PollResult,
+    RateInfo,
     RateLimited,
     SendResult,
     SkippedItem,
@@ -50,6 +51,7 @@ from connectors.base import (
     normalise_text,
     parse_time,
     utcnow,
+    x_rate_info,
 )
 from connectors.registry import register
 
@@ -194,6 +196,8 @@ class XConnector:
             api_base_url=self.base_url,
             timeout=settings.timeout,
         )
+        #: The rate budget the last answer described (its ``x-rate-limit-*`` headers).
+        self.last_rate: RateInfo | None = None
 
     # -- error mapping -------------------------------------------------
 
@@ -220,6 +224,7 @@ class XConnector:
             raise PlatformError(status, code, _describe(exc)) from exc
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise network_failure(exc, send=send, platform="X") from exc
+        self.last_rate = x_rate_info(getattr(response, "headers", None)) or self.last_rate
         try:
             body = response.json()
         except ValueError as exc:
@@ -361,6 +366,16 @@ class XConnector:
             raw=event,
         )
 
+    def parse_payload(self, body: dict[str, Any]) -> tuple[list[InboundPost], list[SkippedItem]]:
+        """The posts of one X answer or stream message (``data`` one tweet or a list, with
+        ``includes``): parsed by the same code as a polled page, the brand's own left out."""
+        data = body.get("data")
+        if isinstance(data, dict):
+            data = [data]
+        users = self._users(body)
+        media = tweet_media(body)
+        return self._collect(data, lambda t: self._parse_tweet(t, users, media))
+
     # -- polling -------------------------------------------------------
 
     def poll_mentions(self, cursor: dict[str, Any] | None) -> PollResult:
@@ -414,10 +429,10 @@ class XConnector:
         if new_token:
             new_cursor = {"since_id": since_id, "next_token": new_token,
                           "pending_newest_id": pending}
-            return PollResult(items, new_cursor, skipped, more=True)
+            return PollResult(items, new_cursor, skipped, more=True, rate=self.last_rate)
         new_cursor = {"since_id": _max_id([since_id, pending]), "next_token": None,
                       "pending_newest_id": None}
-        return PollResult(items, new_cursor, skipped, more=False)
+        return PollResult(items, new_cursor, skipped, more=False, rate=self.last_rate)
 
     def _collect(
         self,
@@ -492,10 +507,10 @@ class XConnector:
         if new_token and not reached_known:
             new_cursor = {"last_seen_id": last_seen, "next_token": new_token,
                           "pending_newest_id": pending}
-            return PollResult(items, new_cursor, skipped, more=True)
+            return PollResult(items, new_cursor, skipped, more=True, rate=self.last_rate)
         new_cursor = {"last_seen_id": _max_id([last_seen, pending]), "next_token": None,
                       "pending_newest_id": None}
-        return PollResult(items, new_cursor, skipped, more=False)
+        return PollResult(items, new_cursor, skipped, more=False, rate=self.last_rate)
 
     # -- sending -------------------------------------------------------
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.channels.crypto import CredentialsError
-from app.channels.services import connector_for
+from app.channels.services import connector_for, settings_for
 from app.extensions import db
 from app.ingest import ingest_page
+from app.jobs import pace
 from app.models import Channel, ChannelStatus, utcnow
 from app.realtime.publish import publish
 from connectors.base import (
@@ -50,8 +52,19 @@ def _status(channel: Channel, status: str, detail: str | None) -> None:
 
 
 def poll_channel(channel_id: int, *, clock: Callable[[], datetime] = utcnow,
-                 max_pages: int = MAX_PAGES) -> PollOutcome:
-    """Poll a channel's public mentions then its private messages (the job's use case)."""
+                 max_pages: int = MAX_PAGES, backfill: bool = False) -> PollOutcome:
+    """Poll a channel's public mentions then its private messages (the job's use case).
+
+    ``backfill``: only the public side, now, whatever covers it (the X stream asks for it on
+    every connection, to fetch what came while it was down). Each answer's rate figures are
+    recorded and the channel's pace (when the next poll may come, and why) computed.
+    """
+    with _lock_of(channel_id):
+        return _poll_channel(channel_id, clock=clock, max_pages=max_pages, backfill=backfill)
+
+
+def _poll_channel(channel_id: int, *, clock: Callable[[], datetime], max_pages: int,
+                  backfill: bool) -> PollOutcome:
     channel = db.session.get(Channel, channel_id)
     if channel is None or not channel.enabled:
         return PollOutcome("disabled")
@@ -59,23 +72,32 @@ def poll_channel(channel_id: int, *, clock: Callable[[], datetime] = utcnow,
     if channel.rate_limited_until and channel.rate_limited_until > now:
         # Not a single request before the platform's reset time.
         return PollOutcome("waiting", detail=channel.rate_limited_until.isoformat())
-    if _webhooks_cover(channel, now):
+    if not backfill and _webhooks_cover(channel, now):
         return PollOutcome("waiting", detail="webhooks deliver; polling is the safety net")
+    kinds = [False] if backfill else [private for private in (False, True)
+                                      if private or not _stream_covers(channel, now)]
     channel.last_poll_at = now
     outcome = PollOutcome("ok")
+    private = False
+    key: str | None = None
     try:
         connector = connector_for(channel, backoff_attempt=channel.backoff_attempts)
-        for private in (False, True):
+        key = pace.budget_key(channel, settings_for(channel).credentials)
+        channel.rate_budget_key = key
+        for private in kinds:
             cursor = channel.private_cursor if private else channel.poll_cursor
             for _page in range(max_pages):
                 fetch = connector.poll_private if private else connector.poll_mentions
                 result = fetch(cursor)
+                pace.record(key, "private" if private else "public", result.rate, now)
                 report = ingest_page(channel, result, private=private)
                 outcome.pages += 1
                 outcome.stored += report.stored
                 cursor = result.cursor
                 if not result.more:
                     break
+            if not private:
+                channel.public_polled_at = now
     except RateLimited as exc:
         db.session.rollback()
         until = exc.reset_at or (now + timedelta(seconds=exc.retry_after))
@@ -116,10 +138,56 @@ def poll_channel(channel_id: int, *, clock: Callable[[], datetime] = utcnow,
         channel.backoff_attempts = 0
         channel.rate_limited_until = None
         _status(channel, ChannelStatus.OK.value, None)
+    if channel.rate_budget_key is None and key is not None:
+        channel.rate_budget_key = key  # kept through a rollback: the pace needs it
+    channel.last_poll_at = now
+    _set_pace(channel, now)
     db.session.commit()
     if outcome.state != "ok":
         log.warning("channel %s poll: %s (%s)", channel_id, outcome.state, outcome.detail)
     return outcome
+
+
+def _set_pace(channel: Channel, now: datetime) -> None:
+    try:
+        chosen = pace.compute(channel, now)
+    except Exception:  # the pace is advice: a failure to read it keeps the channel's interval
+        log.exception("pace of channel %s not computed", channel.id)
+        chosen = pace.Pace(channel.poll_interval or 60, "interval")
+    channel.poll_pace_seconds = chosen.seconds
+    channel.poll_pace_reason = chosen.reason
+
+
+_locks_guard = threading.Lock()
+_locks: dict[int, threading.Lock] = {}
+
+
+def _lock_of(channel_id: int) -> threading.Lock:
+    # The stream's backfill and the poll job of one channel never run side by side in a
+    # process (the scheduler lock keeps other processes out).
+    with _locks_guard:
+        return _locks.setdefault(channel_id, threading.Lock())
+
+
+def stream_active(channel: Channel, now: datetime | None = None) -> bool:
+    """Whether the channel's X stream showed a sign of life within STREAM_QUIET_SECONDS."""
+    from flask import current_app
+
+    if not channel.stream_enabled or channel.stream_seen_at is None:
+        return False
+    quiet = int(current_app.config.get("STREAM_QUIET_SECONDS") or 60)
+    return (now or utcnow()) - channel.stream_seen_at < timedelta(seconds=quiet)
+
+
+def _stream_covers(channel: Channel, now: datetime) -> bool:
+    """While the stream delivers, public mentions are polled only every
+    WEBHOOK_SAFETY_POLL_SECONDS (direct messages are not streamed: polled as before)."""
+    from flask import current_app
+
+    if not stream_active(channel, now) or channel.public_polled_at is None:
+        return False
+    safety = int(current_app.config.get("WEBHOOK_SAFETY_POLL_SECONDS") or 300)
+    return now - channel.public_polled_at < timedelta(seconds=safety)
 
 
 def _webhooks_cover(channel: Channel, now: datetime) -> bool:

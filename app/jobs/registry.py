@@ -33,6 +33,8 @@ class JobSpec:
     seconds: int
     kwargs: dict[str, Any] = field(default_factory=dict)
     doc: str = ""
+    #: Run once right after start rather than one interval later.
+    start_soon: bool = False
 
 
 def _sync_channels(scheduler: Any, app: Flask) -> None:
@@ -51,15 +53,40 @@ def _sync_channels(scheduler: Any, app: Flask) -> None:
     for channel_id, interval in wanted.items():
         if f"poll:{channel_id}" not in present:
             scheduler.add_job(_in_context(app, _poll), IntervalTrigger(seconds=interval),
-                              id=f"poll:{channel_id}", kwargs={"channel_id": channel_id},
+                              id=f"poll:{channel_id}",
+                              kwargs={"channel_id": channel_id, "scheduler": scheduler},
                               max_instances=1, coalesce=True, replace_existing=True,
                               next_run_time=_soon())
 
 
-def _poll(channel_id: int) -> None:
-    from app.jobs.poll import poll_channel
+def _poll(channel_id: int, scheduler: Any = None) -> None:
+    """Poll when the channel's pace allows, then move the job's next run to the new pace
+    (adaptive polling: the trigger's interval is only the fallback)."""
+    from datetime import UTC, datetime, timedelta
 
+    from app.jobs import pace
+    from app.jobs.poll import poll_channel
+    from app.models import Channel, utcnow
+
+    channel = db.session.get(Channel, channel_id)
+    if channel is None or not pace.due(channel, utcnow()):
+        return
     poll_channel(channel_id)
+    channel = db.session.get(Channel, channel_id)
+    job = scheduler.get_job(f"poll:{channel_id}") if scheduler is not None else None
+    if channel is not None and channel.poll_pace_seconds and job is not None:
+        job.modify(next_run_time=datetime.now(UTC)
+                   + timedelta(seconds=channel.poll_pace_seconds))
+
+
+def _sync_streams() -> None:
+    from flask import current_app
+
+    from app.jobs.stream import StreamManager
+
+    manager = current_app.extensions.get("care_streams")
+    if isinstance(manager, StreamManager):
+        manager.sync()
 
 
 def _reconcile_outbox() -> None:
@@ -118,6 +145,9 @@ JOBS: list[JobSpec] = [
             doc="send the satisfaction survey of newly resolved threads (brands that enable it)"),
     JobSpec("webhooks.process", _process_webhooks, 10,
             doc="store webhook deliveries the web process could not process (a crash)"),
+    JobSpec("streams.sync", _sync_streams, 10,
+            doc="keep one X filtered-stream connection per channel whose plan has it",
+            start_soon=True),
 ]
 
 
@@ -138,12 +168,29 @@ def _in_context(app: Flask, func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def build_scheduler(app: Flask) -> BackgroundScheduler:
-    """A scheduler with every declared job and the channel sync job (not started)."""
+    """A scheduler with every declared job and the channel sync job (not started).
+
+    Its X streams live as long as it does: they stop when it shuts down (a lost lock too).
+    """
+    from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
+
+    from app.jobs.stream import StreamManager
+
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults={
         "max_instances": 1, "coalesce": True, "misfire_grace_time": 30})
+    streams = StreamManager(app)
+    app.extensions["care_streams"] = streams
+
+    def stop_streams(_event: Any) -> None:
+        streams.stop_all()
+        if app.extensions.get("care_streams") is streams:
+            del app.extensions["care_streams"]
+
+    scheduler.add_listener(stop_streams, EVENT_SCHEDULER_SHUTDOWN)
     for spec in JOBS:
+        extra: dict[str, Any] = {"next_run_time": _soon()} if spec.start_soon else {}
         scheduler.add_job(_in_context(app, spec.func), IntervalTrigger(seconds=spec.seconds),
-                          id=spec.id, kwargs=spec.kwargs, replace_existing=True)
+                          id=spec.id, kwargs=spec.kwargs, replace_existing=True, **extra)
     scheduler.add_job(_in_context(app, lambda: _sync_channels(scheduler, app)),
                       IntervalTrigger(seconds=15), id="channels.sync", replace_existing=True,
                       next_run_time=_soon())

@@ -8,6 +8,7 @@ from app.models.canned import CannedReply
 from app.models.correction import TriageCorrection
 from app.models.dashboard import DashboardWatermark, DayRollup, MonthRollup, ThreadFact
 from app.models.event import RealtimeEvent
+from app.models.rate_budget import RateBudget
 from app.models.review import (
     AgentReport,
     CalibrationScore,
@@ -54,6 +55,7 @@ __all__ = [
     "DisputeStatus",
     "Message",
     "MonthRollup",
+    "RateBudget",
     "RealtimeEvent",
     "Review",
     "ReviewItem",

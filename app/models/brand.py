@@ -66,6 +66,18 @@ class Channel(Base):
     backoff_attempts: Mapped[int] = mapped_column(Integer, default=0)
     # The last platform webhook received for this account: while recent, polling slows down.
     webhook_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The X plan includes the filtered stream: mentions arrive through it, polling backfills.
+    stream_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The stream's last sign of life (connection, post or keep-alive), written at most every
+    # few seconds: while recent, polling is only the safety net.
+    stream_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last poll of public mentions (the stream's safety net counts from it).
+    public_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The adaptive poll pace: seconds until the next poll and why (the channel page shows it).
+    poll_pace_seconds: Mapped[int | None] = mapped_column(Integer)
+    poll_pace_reason: Mapped[str | None] = mapped_column(String(40))
+    # Which rate budget the channel draws on (channels of one platform app share one).
+    rate_budget_key: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     brand: Mapped[Brand] = relationship(back_populates="channels")

@@ -13,6 +13,7 @@ import json
 import re
 import secrets
 import socket
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -125,10 +126,12 @@ def create_sandbox_app(
     brand_fb_page_name: str = "Marketplace",
     webhook_url: str | None = None,
     webhook_secret: str | None = None,
+    stream_keepalive: float = 2.0,
 ) -> Flask:
     """Build the sandbox app storing its data in the SQLite file ``storage_path``; with a
     ``webhook_url`` and ``webhook_secret``, Facebook posts are also delivered as signed
-    webhooks."""
+    webhooks. X mentions are streamed on ``/x/2/tweets/search/stream`` with a keep-alive
+    newline every ``stream_keepalive`` seconds (X: 20)."""
     app = Flask(__name__, template_folder="templates", static_folder=None)
     if isinstance(app.json, DefaultJSONProvider):  # Flask's own provider: its options
         app.json.sort_keys = False
@@ -358,6 +361,116 @@ def create_sandbox_app(
                            "recipient=? AND author_id<>? ORDER BY seq DESC",
                            (user_id, user_id))
         return x_list(rows, x_tweet)
+
+    # -- X filtered stream: rules, and /2/tweets/search/stream (newline-delimited JSON) --
+
+    stream_rules: dict[str, dict[str, str]] = {}
+    stream_wake = threading.Condition()
+
+    def wake_streams(_row: dict[str, Any]) -> None:
+        with stream_wake:
+            stream_wake.notify_all()
+
+    store.listeners.append(wake_streams)
+
+    @app.get("/x/2/tweets/search/stream/rules")
+    def x_stream_rules() -> Response:
+        data = list(stream_rules.values())
+        body: dict[str, Any] = {"meta": {"sent": x_time(time.time()),
+                                         "result_count": len(data)}}
+        if data:
+            body["data"] = data
+        return jsonify(body)
+
+    @app.post("/x/2/tweets/search/stream/rules")
+    def x_stream_rules_change() -> Response:
+        values = request.get_json(silent=True)
+        if not isinstance(values, dict):
+            return x_problem(400, "Invalid Request", "a JSON object is expected")
+        created: list[dict[str, str]] = []
+        deleted = 0
+        for rule in as_object(values.get("delete")).get("ids") or []:
+            deleted += stream_rules.pop(str(rule), None) is not None
+        for rule in values.get("add") or []:
+            value = as_object(rule).get("value")
+            if not isinstance(value, str) or not value.strip() or len(value) > 1024:
+                return x_problem(400, "Invalid Request", "each rule needs a value")
+            rule_id = str(secrets.randbits(60))
+            entry = {"id": rule_id, "value": value}
+            if as_object(rule).get("tag"):
+                entry["tag"] = str(as_object(rule)["tag"])
+            stream_rules[rule_id] = entry
+            created.append(entry)
+        summary: dict[str, Any] = {"created": len(created), "not_created": 0,
+                                   "valid": len(created), "invalid": 0}
+        if deleted:
+            summary = {"deleted": deleted, "not_deleted": 0}
+        body: dict[str, Any] = {"meta": {"sent": x_time(time.time()), "summary": summary}}
+        if created:
+            body["data"] = created
+        response = jsonify(body)
+        response.status_code = 201 if created else 200
+        return response
+
+    def rule_matches(value: str, row: dict[str, Any]) -> bool:
+        """The sandbox's reading of the rule operators the console uses: ``@handle`` (a
+        mention) and ``-from:handle`` (not written by it); other operators are ignored."""
+        text = row["text"].lower()
+        author = (row["author_handle"] or "").lower()
+        for token in value.split():
+            lowered = token.lower()
+            if lowered.startswith("-from:"):
+                if author == lowered[len("-from:"):]:
+                    return False
+            elif lowered.startswith("@"):
+                handle = lowered[1:]
+                addressed = handle == brand.x_handle.lower() and \
+                    row["recipient"] == brand.x_user_id
+                if f"@{handle}" not in text and not addressed:
+                    return False
+        return True
+
+    def stream_message(row: dict[str, Any], rules: list[dict[str, str]]) -> bytes:
+        body: dict[str, Any] = {"data": x_tweet(row)}
+        user = x_user(row["author_id"])
+        if user:
+            body["includes"] = {"users": [user]}
+        if extra(row).get("photo_url"):
+            body.setdefault("includes", {})["media"] = [
+                {"media_key": media_key(row), "type": "photo", "url": extra(row)["photo_url"]}]
+        body["matching_rules"] = [{"id": r["id"], **({"tag": r["tag"]} if "tag" in r else {})}
+                                  for r in rules]
+        return json.dumps(body, ensure_ascii=False).encode() + b"\r\n"
+
+    @app.get("/x/2/tweets/search/stream")
+    def x_stream() -> Response:
+        start = store.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM posts")[0]["seq"]
+
+        def generate() -> Any:
+            last = int(start)
+            beat = time.monotonic()
+            yield b"\r\n"  # headers and a first keep-alive go out at once
+            while True:
+                rows = store.query("SELECT * FROM posts WHERE network='x' AND kind='tweet' "
+                                   "AND seq > ? ORDER BY seq", (last,))
+                for row in rows:
+                    last = max(last, int(row["seq"]))
+                    if row["from_brand"]:
+                        continue
+                    matched = [r for r in list(stream_rules.values())
+                               if rule_matches(r["value"], row)]
+                    if matched:
+                        yield stream_message(row, matched)
+                        beat = time.monotonic()
+                if time.monotonic() - beat >= stream_keepalive:
+                    yield b"\r\n"  # X's keep-alive: a bare newline
+                    beat = time.monotonic()
+                with stream_wake:
+                    # Woken by a post in this process; other processes' posts within 0.25 s.
+                    stream_wake.wait(0.25)
+
+        return Response(generate(), mimetype="application/json",
+                        headers={"Cache-Control": "no-store"})
 
     @app.get("/x/2/users/<user_id>/tweets")
     def x_user_tweets(user_id: str) -> Response:
