@@ -15,11 +15,12 @@ class _Credentials(FlaskForm):
     access_token = PasswordField(_l("X access token"))
     access_token_secret = PasswordField(_l("X access token secret"))
     page_access_token = PasswordField(_l("Facebook page access token"))
+    app_bearer_token = PasswordField(_l("X App-only bearer token (filtered stream)"))
 
     def credentials(self) -> dict[str, str]:
         """The non-empty credential fields."""
         names = ("bearer_token", "consumer_key", "consumer_secret", "access_token",
-                 "access_token_secret", "page_access_token")
+                 "access_token_secret", "page_access_token", "app_bearer_token")
         return {n: self[n].data for n in names if self[n].data}
 
 
@@ -36,6 +37,7 @@ class ChannelConnectForm(_Credentials):
     handle = StringField(_l("Handle"), validators=[Optional(), Length(max=64)])
     poll_interval = IntegerField(_l("Seconds between polls"), default=60, validators=[
         NumberRange(min=5, max=3600, message=_l("Between %(min)s and %(max)s seconds."))])
+    stream_enabled = BooleanField(_l("The X plan includes the filtered stream (real time)"))
     api_base_url = StringField(_l("API base URL (empty for the platform's own)"),
                                validators=[Optional(), URL(require_tld=False,
                                                            message=_l("Not a URL."))])
@@ -50,6 +52,7 @@ class ChannelEditForm(_Credentials):
     poll_interval = IntegerField(_l("Seconds between polls"), validators=[
         NumberRange(min=5, max=3600, message=_l("Between %(min)s and %(max)s seconds."))])
     enabled = BooleanField(_l("Polling enabled"))
+    stream_enabled = BooleanField(_l("The X plan includes the filtered stream (real time)"))
     submit = SubmitField(_l("Save"))
 
 

@@ -20,7 +20,7 @@ NETWORKS = ("x", "facebook")
 #: The credential fields each network needs; the first group that is complete is used.
 CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     "x": ("bearer_token", "consumer_key", "consumer_secret", "access_token",
-          "access_token_secret"),
+          "access_token_secret", "app_bearer_token"),
     "facebook": ("page_access_token",),
 }
 
@@ -79,7 +79,7 @@ def default_brand() -> Brand:
 
 def connect_channel(actor: User, *, network: str, name: str, account_id: str,
                     handle: str | None, credentials: dict[str, str], poll_interval: int,
-                    api_base_url: str | None = None) -> Channel:
+                    api_base_url: str | None = None, stream_enabled: bool = False) -> Channel:
     """Save a new channel with its credentials encrypted."""
     if network not in NETWORKS:
         raise ChannelError("unknown_network", "network")
@@ -94,7 +94,9 @@ def connect_channel(actor: User, *, network: str, name: str, account_id: str,
                       account_id=account_id.strip(), handle=(handle or "").lstrip("@") or None,
                       credentials_encrypted=crypto.encrypt(creds, _keys()),
                       poll_interval=poll_interval, api_base_url=api_base_url or None,
-                      status=ChannelStatus.NEW.value)
+                      status=ChannelStatus.NEW.value,
+                      # The filtered stream is an X feature; it needs the handle for its rule.
+                      stream_enabled=bool(stream_enabled and network == "x"))
     db.session.add(channel)
     db.session.flush()
     record(actor, "channel_connected", "channel", channel.id, network=network)
@@ -103,7 +105,8 @@ def connect_channel(actor: User, *, network: str, name: str, account_id: str,
 
 
 def update_channel(actor: User, channel: Channel, *, name: str, poll_interval: int,
-                   enabled: bool, credentials: dict[str, str]) -> None:
+                   enabled: bool, credentials: dict[str, str],
+                   stream_enabled: bool | None = None) -> None:
     """Edit a channel; new credentials replace the old ones, blank fields keep them."""
     new = {k: v.strip() for k, v in credentials.items() if v and v.strip()}
     # Checked before anything changes: a refused edit leaves the channel as it was.
@@ -113,6 +116,9 @@ def update_channel(actor: User, channel: Channel, *, name: str, poll_interval: i
     channel.poll_interval = poll_interval
     channel.enabled = enabled
     changes: dict[str, Any] = {"enabled": enabled, "poll_interval": poll_interval}
+    if stream_enabled is not None and channel.network == "x":
+        channel.stream_enabled = stream_enabled
+        changes["stream_enabled"] = stream_enabled
     if new:
         channel.credentials_encrypted = crypto.encrypt(new, _keys())
         channel.status = ChannelStatus.NEW.value

@@ -39,7 +39,8 @@ def index() -> Any:
                     name=form.name.data, account_id=form.account_id.data,
                     handle=form.handle.data, credentials=form.credentials(),
                     poll_interval=form.poll_interval.data,
-                    api_base_url=form.api_base_url.data)
+                    api_base_url=form.api_base_url.data,
+                    stream_enabled=bool(form.stream_enabled.data))
             except services.ChannelError as exc:
                 if exc.field and exc.field in form:
                     form[exc.field].errors.append(_error_text(exc.code))
@@ -70,7 +71,8 @@ def detail(channel_id: int) -> Any:
                                         name=form.name.data,
                                         poll_interval=form.poll_interval.data,
                                         enabled=form.enabled.data,
-                                        credentials=form.credentials())
+                                        credentials=form.credentials(),
+                                        stream_enabled=bool(form.stream_enabled.data))
             except services.ChannelError as exc:
                 cred_errors.append(_error_text(exc.code))
             else:

@@ -224,6 +224,9 @@ def _channel(brand: Brand, network: str, name: str, account_id: str, handle: str
         db.session.add(channel)
     if base_url:
         channel.api_base_url = base_url
+        # The sandbox streams X mentions like the filtered stream: `make run` is real time.
+        if network == "x":
+            channel.stream_enabled = True
     if credentials and not channel.credentials_encrypted:
         channel.credentials_encrypted = crypto.encrypt(credentials,
                                                        current_app.config["FERNET_KEYS"])
