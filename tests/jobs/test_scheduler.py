@@ -51,7 +51,8 @@ def test_build_scheduler_declares_every_job_and_one_poll_job_per_enabled_channel
     assert _poll_jobs(scheduler) == {f"poll:{on.id}": 45.0, f"poll:{also.id}": 120.0}
     assert f"poll:{off.id}" not in _poll_jobs(scheduler)
     job = scheduler.get_job(f"poll:{on.id}")
-    assert job.kwargs == {"channel_id": on.id} and job.max_instances == 1 and job.coalesce
+    assert job.kwargs == {"channel_id": on.id, "scheduler": scheduler}
+    assert job.max_instances == 1 and job.coalesce
     # Disable one, change the other's interval: the next sync follows.
     on.enabled = False
     also.poll_interval = 30

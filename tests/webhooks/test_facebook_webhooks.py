@@ -249,7 +249,7 @@ def test_the_channel_page_says_how_often_and_why(
         login: Callable[..., Any]) -> None:
     login(make_user("admin"))
     html = client.get(f"/admin/channels/{page_channel.id}").get_data(as_text=True)
-    assert f"Every {page_channel.poll_interval} s (the channel" in html
+    assert f"Every {page_channel.poll_interval} s — the channel" in html
     page_channel.webhook_seen_at = utcnow() - timedelta(seconds=20)
     db.session.commit()
     html = client.get(f"/admin/channels/{page_channel.id}").get_data(as_text=True)
