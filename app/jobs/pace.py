@@ -47,7 +47,8 @@ class Pace:
     """Seconds until the next poll and the reason (a code the channel page translates)."""
 
     seconds: int
-    reason: str  # interval | budget | floor | usage | exhausted | rate_limited | backoff
+    # interval | budget | floor | usage | exhausted | rate_limited | backoff | webhooks
+    reason: str
 
 
 def floor_seconds() -> int:

@@ -73,6 +73,13 @@ def _poll_channel(channel_id: int, *, clock: Callable[[], datetime], max_pages: 
         # Not a single request before the platform's reset time.
         return PollOutcome("waiting", detail=channel.rate_limited_until.isoformat())
     if not backfill and _webhooks_cover(channel, now):
+        # The next poll is the safety net's: the job sleeps until then, not in a short loop.
+        from flask import current_app
+
+        safety = int(current_app.config.get("WEBHOOK_SAFETY_POLL_SECONDS") or 300)
+        if (channel.poll_pace_seconds, channel.poll_pace_reason) != (safety, "webhooks"):
+            channel.poll_pace_seconds, channel.poll_pace_reason = safety, "webhooks"
+            db.session.commit()
         return PollOutcome("waiting", detail="webhooks deliver; polling is the safety net")
     kinds = [False] if backfill else [private for private in (False, True)
                                       if private or not _stream_covers(channel, now)]

@@ -69,14 +69,18 @@ def _poll(channel_id: int, scheduler: Any = None) -> None:
     from app.models import Channel, utcnow
 
     channel = db.session.get(Channel, channel_id)
-    if channel is None or not pace.due(channel, utcnow()):
+    if channel is None:
         return
-    poll_channel(channel_id)
-    channel = db.session.get(Channel, channel_id)
+    if pace.due(channel, utcnow()):
+        poll_channel(channel_id)
+        channel = db.session.get(Channel, channel_id)
     job = scheduler.get_job(f"poll:{channel_id}") if scheduler is not None else None
     if channel is not None and channel.poll_pace_seconds and job is not None:
-        job.modify(next_run_time=datetime.now(UTC)
-                   + timedelta(seconds=channel.poll_pace_seconds))
+        # The next run when the pace allows it (the trigger's interval is only the fallback).
+        base = channel.last_poll_at or utcnow()
+        when = max(base + timedelta(seconds=channel.poll_pace_seconds),
+                   datetime.now(UTC) + timedelta(seconds=0.5))
+        job.modify(next_run_time=when)
 
 
 def _sync_streams() -> None:

@@ -73,6 +73,8 @@ def _pace_reason(channel: Channel) -> str:
     if reason == "rate_limited":
         return _("the platform refused more calls until %(reset)s",
                  reset=dt(channel.rate_limited_until))
+    if reason == "webhooks":
+        return _("the safety net's pace, kept since webhooks last delivered")
     if reason == "backoff":
         return _("backing off after an error until %(reset)s",
                  reset=dt(channel.rate_limited_until))

@@ -177,3 +177,21 @@ def test_the_channel_page_says_the_interval_and_why(
     html = client.get(f"/admin/channels/{channel.id}",
                       headers={"Accept-Language": lang}).get_data(as_text=True)
     assert ("The X stream delivers" if lang == "en" else "Le flux X") in html
+
+
+def test_while_webhooks_deliver_the_job_sleeps_until_the_safety_poll(
+        app: Flask, http_sandbox: HttpSandbox,
+        sandbox_channel: Callable[..., Channel]) -> None:
+    channel = sandbox_channel("facebook")
+    assert poll_channel(channel.id).state == "ok"
+    channel = db.session.get(Channel, channel.id)
+    channel.webhook_seen_at = utcnow()
+    db.session.commit()
+    assert poll_channel(channel.id).state == "waiting"
+    db.session.expire_all()
+    channel = db.session.get(Channel, channel.id)
+    safety = int(app.config["WEBHOOK_SAFETY_POLL_SECONDS"])
+    assert (channel.poll_pace_seconds, channel.poll_pace_reason) == (safety, "webhooks")
+    assert channel.last_poll_at is not None
+    assert not pace.due(channel, channel.last_poll_at + timedelta(seconds=safety - 1))
+    assert pace.due(channel, channel.last_poll_at + timedelta(seconds=safety))
