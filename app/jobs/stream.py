@@ -41,7 +41,7 @@ ALIVE_WRITE_SECONDS = 5.0
 SHORT_CONNECTION_SECONDS = 2.0
 #: The wait after a configuration problem (no handle, no app token): an admin must act.
 CONFIG_RETRY_SECONDS = 60.0
-#: How long stop_all waits for each worker to end.
+#: How long stop_all waits for the workers to end.
 JOIN_SECONDS = 3.0
 
 
@@ -248,8 +248,9 @@ class StreamManager:
             self.workers.clear()
         for worker in workers:
             worker.stop()
+        deadline = time.monotonic() + join_seconds  # one wait for all, not one each
         for worker in workers:
-            worker.join(join_seconds)
+            worker.join(max(0.0, deadline - time.monotonic()))
             if worker.is_alive():
                 # Blocked in a read: it ends at the next keep-alive and stores nothing more.
                 log.warning("stream of channel %s still reading; it stores nothing more",
