@@ -73,7 +73,10 @@ def _counted(op: Callable[[RateLimiter], T]) -> T:
     down_since = _fallback.down_since
     if down_since is None or time.monotonic() - down_since >= RETRY_STORAGE_SECONDS:
         try:
-            result = op(limiter.limiter)
+            # The configured store itself, not ``limiter.limiter``: Flask-Limiter swaps that
+            # for its own in-memory fallback once it has seen the store die, which would
+            # make the store look reachable and split the counts across two memories.
+            result = op(FixedWindowRateLimiter(limiter.storage))
         except Exception:  # any failure of the store (connection refused, timeout...)
             with _fallback.lock:
                 if _fallback.down_since is None:
