@@ -26,15 +26,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, bindparam, func, or_, select, tuple_
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
-from app.extensions import db
 from app.dashboard.metrics import day_bounds
+from app.extensions import db
 from app.models import (
     OPEN_STATUSES,
     AuditEvent,
     Brand,
     Channel,
+    Message,
     SavedView,
     Thread,
     ThreadStatus,
@@ -208,8 +209,15 @@ def _current_user_id() -> int | None:
 def encode_cursor(thread: Thread, sort: str) -> str:
     """An opaque token that resumes the list after ``thread``."""
     key: Any = thread.priority if sort == "priority" else (
-        thread.sla_due if sort == "sla" else thread.last_message_at).isoformat()
-    raw = json.dumps([key, thread.id]).encode()
+        thread.sla_due if sort == "sla" else thread.last_message_at)
+    return cursor_token(key, thread.id)
+
+
+def cursor_token(key: float | datetime, thread_id: int) -> str:
+    """The cursor of the position just after (sort key, id), whether or not a thread is
+    there (a bench or a link can start a page anywhere in the order)."""
+    value: Any = key.isoformat() if isinstance(key, datetime) else float(key)
+    raw = json.dumps([value, thread_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -306,8 +314,33 @@ def list_threads(
     return rows[:limit], next_cursor
 
 
+def thread_with_messages(thread_id: int) -> Thread | None:
+    """A thread with its messages in order (and their agents) for the thread page: the
+    messages in one query served by ``ix_messages_thread_time``."""
+    return db.session.get(
+        Thread, thread_id,
+        options=[selectinload(Thread.messages).joinedload(Message.agent)])
+
+
 def bounded_count(filters: InboxFilters, cap: int = COUNT_CAP) -> int:
-    """How many threads match, counting at most ``cap`` rows (a LIMITed sub-select)."""
+    """How many threads match, counting at most ``cap`` rows (a LIMITed sub-select).
+
+    Bounded in work, not only in output: the filters that can narrow a count (status,
+    channel, assignee, category, language, urgency, SLA breached, opening dates) each have an
+    index whose condition the count uses (``(status, ...)``, the partial indexes on the
+    active statuses, ``(urgency_bits, status)``, ``(status, sla_due, id)``,
+    ``(status, created_at)``), so a count reads at most ``cap`` index entries for one filter,
+    and the entries of its most selective filter for several; ``tests/inbox_scale`` reads
+    the plans (no sequential scan of threads).
+
+    Why not counters kept per status, channel and assignee: they would serve only those
+    three filters (not category, urgency, sentiment, opening dates, nor "SLA breached",
+    which changes with the clock without any write), every ingested thread would update the
+    same few rows ("new" of its channel) from every poller and web process, serialising
+    them on PostgreSQL (hot rows), and ingest's Core inserts would need database triggers or
+    a second write path to keep them exact. A count stops at ``cap`` (shown "999+"), so
+    an index-served bounded count is exact where it is shown exactly.
+    """
     inner = _filtered(filters).with_only_columns(Thread.id).limit(cap).subquery()
     return int(db.session.scalar(select(func.count()).select_from(inner)) or 0)
 
