@@ -34,7 +34,7 @@ import hashlib
 import os
 import statistics
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -289,7 +289,7 @@ def _fill(db: Any, threads: int) -> None:
                      {_ts(dialect, 'now', f'({_h(2, 2880)} - 480) * 60')} AS due
               FROM {_series(dialect, 'threads')}) AS t"""), params)
     # Two messages per thread (a customer's, an agent's answer), and thread 1's long history.
-    msg_time = _ts(dialect, "start", f"(t * 1.0 / :threads) * :span + (g % 2) * 900")
+    msg_time = _ts(dialect, "start", "(t * 1.0 / :threads) * :span + (g % 2) * 900")
     db.session.execute(text(f"""
         INSERT INTO messages (id, thread_id, channel_id, platform_id, direction, kind,
                               visibility, text, author_id, agent_id, platform_created_at,

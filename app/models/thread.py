@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
