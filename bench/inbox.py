@@ -362,7 +362,13 @@ def build(url: str, threads: int = THREADS) -> None:
         _reset(db)
         _base_rows(db)
         _fill(db, threads)
-        db.session.execute(text("ANALYZE"))
+        if db.engine.dialect.name == "postgresql":
+            # As autovacuum leaves a settled table: statistics, and the visibility map that
+            # lets the counts read their index alone (an index-only scan).
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
+        else:
+            db.session.execute(text("ANALYZE"))
         db.session.execute(text(
             "CREATE TABLE bench_inbox_meta (schema_hash VARCHAR(32), threads INTEGER)"))
         db.session.execute(text("INSERT INTO bench_inbox_meta VALUES (:h, :n)"),

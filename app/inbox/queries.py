@@ -285,27 +285,28 @@ def _filtered(filters: InboxFilters) -> Select[Thread]:
     return stmt
 
 
+def _order(sort: str) -> tuple[Any, ...]:
+    # Least time left first (ascending), the others newest or most urgent first.
+    if sort == "sla":
+        return (Thread.sla_due.asc(), Thread.id.asc())
+    if sort == "priority":
+        return (Thread.priority.desc(), Thread.id.desc())
+    return (Thread.last_message_at.desc(), Thread.id.desc())
+
+
 def list_threads(
     filters: InboxFilters, after: str | None = None, limit: int = 50
 ) -> tuple[list[Thread], str | None]:
     """One page of threads and the cursor of the next page (None at the end)."""
     stmt = _filtered(filters)
-    if filters.sort == "sla":
-        # Least time left first (ascending), the others newest or most urgent first.
-        order: tuple[Any, ...] = (Thread.sla_due.asc(), Thread.id.asc())
-        if after:
-            key, last_id = decode_cursor(after, filters.sort)
-            # A row comparison: an index range on (sla_due, id) in both databases.
+    order = _order(filters.sort)
+    if after:
+        key, last_id = decode_cursor(after, filters.sort)
+        # A row comparison: an index range on (key, id) in both databases.
+        if filters.sort == "sla":
             stmt = stmt.where(tuple_(Thread.sla_due, Thread.id) > tuple_(key, last_id))
-    else:
-        if filters.sort == "priority":
-            order = (Thread.priority.desc(), Thread.id.desc())
-            sort_col: Any = Thread.priority
         else:
-            order = (Thread.last_message_at.desc(), Thread.id.desc())
-            sort_col = Thread.last_message_at
-        if after:
-            key, last_id = decode_cursor(after, filters.sort)
+            sort_col = Thread.priority if filters.sort == "priority" else Thread.last_message_at
             stmt = stmt.where(tuple_(sort_col, Thread.id) < tuple_(key, last_id))
     stmt = stmt.options(joinedload(Thread.author), joinedload(Thread.channel),
                         joinedload(Thread.assignee))
@@ -341,7 +342,12 @@ def bounded_count(filters: InboxFilters, cap: int = COUNT_CAP) -> int:
     a second write path to keep them exact. A count stops at ``cap`` (shown "999+"), so
     an index-served bounded count is exact where it is shown exactly.
     """
-    inner = _filtered(filters).with_only_columns(Thread.id).limit(cap).subquery()
+    # In the list's own order: the rows counted are the first ``cap`` of the index that
+    # serves the list (an index-only walk that stops at ``cap``); unordered, PostgreSQL may
+    # pick a sequential scan expecting matches spread evenly, when the statuses follow the
+    # table's age (closed threads first, new ones last) and it reads far more than ``cap``.
+    inner = (_filtered(filters).with_only_columns(Thread.id)
+             .order_by(*_order(filters.sort)).limit(cap).subquery())
     return int(db.session.scalar(select(func.count()).select_from(inner)) or 0)
 
 
