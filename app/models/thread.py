@@ -123,10 +123,17 @@ class Thread(Base):
         Index("ix_threads_active_sla", "sla_due", "id",
               sqlite_where=sql_text(ACTIVE_PREDICATE),
               postgresql_where=sql_text(ACTIVE_PREDICATE)),
+        # "Mine, most urgent first": the agent's own view.
+        Index("ix_threads_active_assignee", "assignee_id", "priority", "id",
+              sqlite_where=sql_text(ACTIVE_PREDICATE),
+              postgresql_where=sql_text(ACTIVE_PREDICATE)),
         Index("ix_threads_all_priority", "priority", "id"),
         Index("ix_threads_all_recent", "last_message_at", "id"),
         Index("ix_threads_all_sla", "sla_due", "id"),
         Index("ix_threads_urgency_status", "urgency_bits", "status"),
+        # The sentiment filter's counts: without it a count of a common status with a
+        # common sentiment is a sequential scan betting on where the matches lie.
+        Index("ix_threads_status_sentiment", "status", "sentiment"),
         Index("ix_threads_status_created", "status", "created_at"),
         Index("ix_threads_created", "created_at"),
     )

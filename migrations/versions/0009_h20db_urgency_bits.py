@@ -36,7 +36,11 @@ def upgrade():
         op.create_index(f'ix_threads_active_{key}', 'threads', [column, 'id'], unique=False,
                         sqlite_where=sa.text(ACTIVE), postgresql_where=sa.text(ACTIVE))
         op.create_index(f'ix_threads_all_{key}', 'threads', [column, 'id'], unique=False)
+    op.create_index('ix_threads_active_assignee', 'threads', ['assignee_id', 'priority', 'id'],
+                    unique=False, sqlite_where=sa.text(ACTIVE), postgresql_where=sa.text(ACTIVE))
     op.create_index('ix_threads_urgency_status', 'threads', ['urgency_bits', 'status'],
+                    unique=False)
+    op.create_index('ix_threads_status_sentiment', 'threads', ['status', 'sentiment'],
                     unique=False)
     op.create_index('ix_threads_status_created', 'threads', ['status', 'created_at'],
                     unique=False)
@@ -46,7 +50,9 @@ def upgrade():
 def downgrade():
     op.drop_index('ix_threads_created', table_name='threads')
     op.drop_index('ix_threads_status_created', table_name='threads')
+    op.drop_index('ix_threads_status_sentiment', table_name='threads')
     op.drop_index('ix_threads_urgency_status', table_name='threads')
+    op.drop_index('ix_threads_active_assignee', table_name='threads')
     for key in ('priority', 'recent', 'sla'):
         op.drop_index(f'ix_threads_all_{key}', table_name='threads')
         op.drop_index(f'ix_threads_active_{key}', table_name='threads')
