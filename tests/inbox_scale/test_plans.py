@@ -84,7 +84,7 @@ def _run_case(path: str, me: int) -> list[tuple[str, Any]]:
         else:
             filters = bench_inbox.filters_of(path, me)
             after = dict(parse_qsl(urlsplit(path).query)).get("after")
-            rows, _next = queries.list_threads(filters, after, 50)
+            queries.list_threads(filters, after, 50)
             queries.status_counts(filters)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", captured)
