@@ -252,11 +252,9 @@ def _filtered(filters: InboxFilters) -> Select[Thread]:
         stmt = stmt.where(Thread.channel_id == filters.channel_id)
     if filters.category:
         stmt = stmt.where(Thread.category == filters.category)
-    if filters.urgency:
-        # Stated literally: the partial indexes of flagged threads (``ix_threads_urgent_*``)
-        # apply only to a query that says their predicate.
-        stmt = stmt.where(Thread.urgency_bits > bindparam("no_flag", 0, literal_execute=True))
-    if filters.urgency and filters.urgency != "any":
+    if filters.urgency == "any":
+        stmt = stmt.where(Thread.urgency_bits > 0)
+    elif filters.urgency:
         stmt = stmt.where(Thread.urgency_bits.in_(bit_sets_with(filters.urgency)))
     if filters.language == "other":
         stmt = stmt.where(or_(Thread.language.is_(None), Thread.language.not_in(["fr", "en"])))

@@ -45,8 +45,6 @@ OPEN_STATUSES = (ThreadStatus.NEW.value, ThreadStatus.OPEN.value, ThreadStatus.W
 #: only when it states this very condition with literal values (SQLite cannot prove a
 #: partial index from bound parameters, nor PostgreSQL from a generic plan's).
 ACTIVE_PREDICATE = "status IN ('new', 'open', 'waiting')"
-#: The predicate of the partial indexes of threads with an urgency flag (a few percent).
-URGENT_PREDICATE = "urgency_bits > 0"
 
 #: Urgency flags as bits of ``Thread.urgency_bits`` (the order is the storage format: append
 #: new flags at the end, never reorder).
@@ -133,16 +131,6 @@ class Thread(Base):
         Index("ix_threads_all_recent", "last_message_at", "id"),
         Index("ix_threads_all_sla", "sla_due", "id"),
         Index("ix_threads_urgency_status", "urgency_bits", "status"),
-        # The urgency filter in each order: small (only flagged threads), any status.
-        Index("ix_threads_urgent_priority", "priority", "id",
-              sqlite_where=sql_text(URGENT_PREDICATE),
-              postgresql_where=sql_text(URGENT_PREDICATE)),
-        Index("ix_threads_urgent_recent", "last_message_at", "id",
-              sqlite_where=sql_text(URGENT_PREDICATE),
-              postgresql_where=sql_text(URGENT_PREDICATE)),
-        Index("ix_threads_urgent_sla", "sla_due", "id",
-              sqlite_where=sql_text(URGENT_PREDICATE),
-              postgresql_where=sql_text(URGENT_PREDICATE)),
         # The sentiment filter's counts: without it a count of a common status with a
         # common sentiment is a sequential scan betting on where the matches lie.
         Index("ix_threads_status_sentiment", "status", "sentiment"),

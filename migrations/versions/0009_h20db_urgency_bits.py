@@ -18,7 +18,6 @@ depends_on = None
 #: Frozen copy of the flag order at this revision (the bits are the storage format).
 FLAGS = ("hacked_account", "scam", "money_blocked", "public_threat", "abuse", "safety")
 ACTIVE = "status IN ('new', 'open', 'waiting')"
-URGENT = "urgency_bits > 0"
 
 
 def upgrade():
@@ -37,8 +36,6 @@ def upgrade():
         op.create_index(f'ix_threads_active_{key}', 'threads', [column, 'id'], unique=False,
                         sqlite_where=sa.text(ACTIVE), postgresql_where=sa.text(ACTIVE))
         op.create_index(f'ix_threads_all_{key}', 'threads', [column, 'id'], unique=False)
-        op.create_index(f'ix_threads_urgent_{key}', 'threads', [column, 'id'], unique=False,
-                        sqlite_where=sa.text(URGENT), postgresql_where=sa.text(URGENT))
     op.create_index('ix_threads_active_assignee', 'threads', ['assignee_id', 'priority', 'id'],
                     unique=False, sqlite_where=sa.text(ACTIVE), postgresql_where=sa.text(ACTIVE))
     op.create_index('ix_threads_urgency_status', 'threads', ['urgency_bits', 'status'],
@@ -57,7 +54,6 @@ def downgrade():
     op.drop_index('ix_threads_urgency_status', table_name='threads')
     op.drop_index('ix_threads_active_assignee', table_name='threads')
     for key in ('priority', 'recent', 'sla'):
-        op.drop_index(f'ix_threads_urgent_{key}', table_name='threads')
         op.drop_index(f'ix_threads_all_{key}', table_name='threads')
         op.drop_index(f'ix_threads_active_{key}', table_name='threads')
     with op.batch_alter_table('threads') as batch:
