@@ -276,6 +276,10 @@ def _filtered(filters: InboxFilters) -> Select[Thread]:
         # Past the due time it is racing against (first response, then resolution), as its
         # SLA chip shows; a thread with no clock running (resolved, closed) has NO_DUE.
         stmt = stmt.where(Thread.sla_due < utcnow())
+        if filters.status == "all":
+            # Only an active thread has a due time (``NO_DUE`` otherwise): saying so lets
+            # the partial indexes of the active statuses serve "all" + "SLA breached".
+            stmt = stmt.where(_active())
     if filters.opened_from or filters.opened_to:
         zone = ZoneInfo(filters.zone)
         if filters.opened_from:
