@@ -13,4 +13,5 @@ BENCHMARKS: dict[str, str] = {
     "review": "bench.review",
     "dashboard": "bench.dashboard",
     "latency": "bench.latency",
+    "inbox": "bench.inbox",
 }

@@ -23,6 +23,7 @@ from app.models.review import (
 )
 from app.models.survey import Survey, SurveyState
 from app.models.thread import (
+    ACTIVE_PREDICATE,
     OPEN_STATUSES,
     Direction,
     Message,
@@ -38,6 +39,7 @@ from app.models.view import SavedView
 from app.models.webhook import WebhookDelivery
 
 __all__ = [
+    "ACTIVE_PREDICATE",
     "OPEN_STATUSES",
     "AgentReport",
     "AuditEvent",
