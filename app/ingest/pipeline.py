@@ -386,9 +386,10 @@ def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestRepor
     # One analyzer lookup per page (same analyzer, same weights for every message).
     analyzer, weights = triage.analyzer(brand_settings)
     scored: dict[str, Scored] = {}
-    for post in fresh:
+    # The page's texts are analysed together: the classifier scores them in one product.
+    analyses = analyzer.analyse_many([post.text[:MAX_TEXT] for post in fresh])
+    for post, analysis in zip(fresh, analyses, strict=True):
         author = authors[post.author.platform_id]
-        analysis = analyzer.analyse(post.text[:MAX_TEXT])
         waited = max(0.0, (now - post.created_at).total_seconds())
         scored[post.platform_id] = Scored(analysis, priority(
             analysis, followers=author.followers, segment=author.segment,
