@@ -10,6 +10,10 @@ without any database work. Also prints tone's own per-message p50/p99 (``tone.be
 
 Each figure is the fastest of R runs (default 3; scoring and ingest alternate). Each run
 starts as the scheduler process does (``triage.prepare_process``: the analyzer loaded).
+Beside the wall-clock rates, the rates per CPU second of this process are printed: on a
+busy machine they stay near what a quiet one's wall clock gives (on PostgreSQL they leave
+out the server's own work). Scoring goes a page at a time (``Analyzer.analyse_many``), as
+ingest does.
 
 Wall-clock figures move by a third from one run to the next on a shared machine. With
 ``--instructions`` (needs valgrind; about ten minutes) the same two measurements are also
