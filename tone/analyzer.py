@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from tone import sentiment as _sentiment
 from tone.config import ToneConfig
 from tone.labels import sentiment_label
 from tone.language import detect, shared_detectors
 from tone.lexicon import brand_index, build_lexicon, load_json
-from tone.model import TriageModel, shipped_model
+from tone.model import Prediction, TriageModel, shipped_model
 from tone.pii import PiiDetector
 from tone.rules import categorise, urgency_flags
 from tone.text import clean, tokens
@@ -62,32 +64,53 @@ class Analyzer:
 
     def analyse(self, text: str) -> Analysis:
         """Analyse one message; never raises on odd input (empty, HTML, huge, binary)."""
-        text = _as_text(text)
+        return self.analyse_many([text])[0]
+
+    def analyse_many(self, texts: Sequence[str]) -> list[Analysis]:
+        """:meth:`analyse` of each text, in order; the same results, one by one.
+
+        The classifier scores the whole list in one product (a page of mentions), which
+        spares most of its fixed cost per message; everything else runs per text.
+        """
+        staged = [self._stage(_as_text(text)) for text in texts]
+        if self.model is None:
+            return [self._finish(s, None) for s in staged]
+        predictions = self.model.predict_many([(s.cleaned, s.matches) for s in staged])
+        return [self._finish(s, p) for s, p in zip(staged, predictions, strict=True)]
+
+    def _stage(self, text: str) -> _Staged:
+        """Every per-text step before the classifier."""
         cleaned, toks = self._prepare(text)
         language = self._language(cleaned, toks)
         polarity, subjectivity = _sentiment.score(
             cleaned[: self.config.max_text_chars], language, self._emoji
         )
         matches = self._lexicon.index.find(toks)
-        rule_flags = urgency_flags(matches)
-        if self.model is None:
-            category, confidence, flags = categorise(matches, polarity), 1.0, rule_flags
+        brand = self._brand.find(toks) if self._brand is not None else {}
+        return _Staged(text, cleaned, language, polarity, subjectivity, matches, brand)
+
+    def _finish(self, staged: _Staged, prediction: Prediction | None) -> Analysis:
+        """The analysis of a staged text, given the classifier's prediction (or None)."""
+        rule_flags = urgency_flags(staged.matches)
+        if prediction is None:
+            category, confidence, flags = (categorise(staged.matches, staged.polarity), 1.0,
+                                           rule_flags)
         else:
-            brand = self._brand.find(toks) if self._brand is not None else {}
-            category, confidence, flags = self._classify(cleaned, matches, rule_flags, brand)
+            category, confidence, flags = self._classify(prediction, staged.matches,
+                                                         rule_flags, staged.brand)
         names = [f.name for f in flags]
         return Analysis(
-            language=language,
-            polarity=polarity,
-            subjectivity=subjectivity,
+            language=staged.language,
+            polarity=staged.polarity,
+            subjectivity=staged.subjectivity,
             category=category,
             urgency=flags,
-            pii=tuple(self._pii.detect(text)),
-            sentiment_label=sentiment_label(polarity, category, names, cleaned),
+            pii=tuple(self._pii.detect(staged.text)),
+            sentiment_label=sentiment_label(staged.polarity, category, names, staged.cleaned),
             category_confidence=confidence,
         )
 
-    def _classify(self, cleaned: str, matches: dict[str, dict[str, float]],
+    def _classify(self, prediction: Prediction, matches: dict[str, dict[str, float]],
                   rule_flags: tuple[UrgencyFlag, ...], brand: dict[str, dict[str, float]]
                   ) -> tuple[str, float, tuple[UrgencyFlag, ...]]:
         """Category from the classifier; urgency from the rules or the classifier.
@@ -100,7 +123,6 @@ class Analyzer:
         répondre" is not praise.
         """
         assert self.model is not None
-        prediction = self.model.predict(cleaned, matches)
         probs = prediction.category
         ranked = sorted(probs, key=probs.__getitem__, reverse=True)
         category = ranked[0]
@@ -136,6 +158,19 @@ class Analyzer:
         cleaned, toks = self._prepare(_as_text(text))
         lang = language or self._language(cleaned, toks)
         return _sentiment.score(cleaned[: self.config.max_text_chars], lang, self._emoji)
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """One text's results before the classifier (see :meth:`Analyzer.analyse_many`)."""
+
+    text: str
+    cleaned: str
+    language: str
+    polarity: float
+    subjectivity: float
+    matches: dict[str, dict[str, float]]
+    brand: dict[str, dict[str, float]]
 
 
 def _as_text(text: object) -> str:

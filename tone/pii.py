@@ -158,6 +158,22 @@ _MIN_PHONE_DIGITS = 8
 _PHONE_STRETCH_RE = re.compile(r"[\d+(][\d \t.\-()/+]{6,}[\d)]")
 
 
+def _covered(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
+    """Whether every position of ``start:end`` lies in one of the ``taken`` spans.
+
+    A phone match holds at least ``_MIN_PHONE_DIGITS`` digits, so at least one inside its
+    stretch (the window adds one character each side); in a covered stretch it would
+    overlap a span already found and be refused: the matcher need not run.
+    """
+    pos = start
+    for s, e in sorted(taken):
+        if s <= pos < e:
+            pos = e
+        if pos >= end:
+            return True
+    return False
+
+
 def iban_valid(candidate: str) -> bool:
     """True when ``candidate`` (spaces allowed) is a well-formed IBAN with a valid mod-97."""
     compact = re.sub(r"[\s-]", "", candidate).upper()
@@ -396,6 +412,8 @@ class PiiDetector:
         for stretch in _PHONE_STRETCH_RE.finditer(text):
             if sum(ch.isdigit() for ch in stretch.group()) < _MIN_PHONE_DIGITS:
                 continue
+            if _covered(stretch.start(), stretch.end(), taken):
+                continue  # an IBAN or a card already: any number in it would overlap
             base = max(0, stretch.start() - 1)
             window = text[base : stretch.end() + 1]
             for region in PHONE_REGIONS:

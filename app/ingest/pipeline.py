@@ -7,21 +7,25 @@ check-then-insert, and ``RETURNING`` names exactly the rows this transaction cre
 those of a racing poller). Rows are written in key order, so that two pollers inserting
 overlapping pages take the row locks in the same order and cannot deadlock (PostgreSQL).
 Existing threads are ORM objects changed through ``app.threads``; the session's flush
-writes only the columns that changed, and the ORM's hooks (``sla_due``) run as for any
-write.
+writes them in one executemany (every thread writes the same few columns an inbound
+message moves; status, visibility and due times only when they changed), and the ORM's
+hooks (``sla_due``) run as for any write. On PostgreSQL the rows of an INSERT go as one
+array per column, so that its text, hence its server-side plan, is the same every page.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import JSON, Table, Text, bindparam, cast, func, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm.attributes import flag_modified
 
 from app import triage
 from app.extensions import db
@@ -118,14 +122,37 @@ def _insert_new(model: type[DeclarativeBase], rows: list[dict[str, Any]],
     """Insert ``rows`` (already in key order), skipping those whose ``unique`` key exists;
     the ``returning`` values of the rows actually inserted.
 
-    One statement, compiled once and cached; SQLAlchemy sends the rows as multi-row INSERTs
-    ("insertmanyvalues"), RETURNING included.
+    One statement, compiled once and cached. On PostgreSQL the rows go as one array per
+    column, unnested in their order (``INSERT ... SELECT FROM unnest(...) WITH
+    ORDINALITY ORDER BY``): the statement's text is the same for every page, so it is
+    parsed and planned once (a prepared statement) instead of once per page as a
+    multi-row VALUES list of a few thousand parameters would be. Elsewhere SQLAlchemy
+    sends the rows as multi-row INSERTs ("insertmanyvalues"), RETURNING included.
     """
     if not rows:
         return []
-    statement = (_insert(model).on_conflict_do_nothing(index_elements=list(unique))
-                 .returning(*returning))
-    return list(db.session.execute(statement, rows).all())
+    statement = _insert(model)
+    if isinstance(statement, postgresql.Insert):
+        table = statement.table
+        assert isinstance(table, Table)
+        names = list(rows[0])
+        # JSON values travel as their JSON text (SQLAlchemy's own serialisation,
+        # json.dumps) and are cast back: a json[] parameter cannot carry nested lists.
+        as_text = {name for name in names if isinstance(table.c[name].type, JSON)}
+        source = func.unnest(*(
+            bindparam(f"unnest_{name}", type_=postgresql.ARRAY(
+                Text() if name in as_text else table.c[name].type))
+            for name in names
+        )).table_valued(*names, with_ordinality="position").render_derived()
+        values = select(*(cast(source.c[name], table.c[name].type) if name in as_text
+                          else source.c[name] for name in names))
+        pg = (statement.from_select(names, values.order_by(source.c.position))
+              .on_conflict_do_nothing(index_elements=list(unique)).returning(*returning))
+        columns = {f"unnest_{name}": [json.dumps(row[name]) if name in as_text else row[name]
+                                      for row in rows] for name in names}
+        return list(db.session.execute(pg, columns).all())
+    statement = statement.on_conflict_do_nothing(index_elements=list(unique))
+    return list(db.session.execute(statement.returning(*returning), rows).all())
 
 
 class AuthorRow(NamedTuple):
@@ -209,6 +236,29 @@ def _load_threads(channel_id: int, keys: Iterable[str]) -> dict[str, Thread]:
     return {thread.origin_platform_id: thread for thread in db.session.scalars(
         select(Thread).where(Thread.channel_id == channel_id,
                              Thread.origin_platform_id.in_(list(keys))))}
+
+
+# What an inbound message changes on a stored thread, short of a reopening or a move to
+# private (``receive_inbound`` and ``bump_version``); status, visibility and the due times
+# are written only when they change (their indexes and the ORM's ``sla_due`` hook).
+INBOUND_COLUMNS: tuple[str, ...] = (
+    "last_message_at", "category", "language", "sentiment", "urgency", "priority", "version",
+)
+
+
+def _write_inbound_columns(thread: Thread) -> None:
+    """Have the flush write the thread's :data:`INBOUND_COLUMNS`, changed or not.
+
+    The ORM groups the UPDATEs of a flush by the set of columns they write: left to
+    itself it sends one statement per distinct set (a dozen round trips for a page of
+    replies), with one set for nearly all threads it sends one executemany in
+    primary-key order. Writing a value back unchanged changes nothing else: no listener
+    reads these attributes' history.
+    """
+    loaded = inspect(thread).dict
+    for name in INBOUND_COLUMNS:
+        if name in loaded:
+            flag_modified(thread, name)
 
 
 def _apply(thread: ThreadState, post: InboundPost, scored: Scored) -> None:
@@ -386,9 +436,10 @@ def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestRepor
     # One analyzer lookup per page (same analyzer, same weights for every message).
     analyzer, weights = triage.analyzer(brand_settings)
     scored: dict[str, Scored] = {}
-    for post in fresh:
+    # The page's texts are analysed together: the classifier scores them in one product.
+    analyses = analyzer.analyse_many([post.text[:MAX_TEXT] for post in fresh])
+    for post, analysis in zip(fresh, analyses, strict=True):
         author = authors[post.author.platform_id]
-        analysis = analyzer.analyse(post.text[:MAX_TEXT])
         waited = max(0.0, (now - post.created_at).total_seconds())
         scored[post.platform_id] = Scored(analysis, priority(
             analysis, followers=author.followers, segment=author.segment,
@@ -433,6 +484,7 @@ def _store_fresh(channel: Channel, fresh: list[InboundPost], report: IngestRepor
     for thread, _ids in touched.values():
         if isinstance(thread, Thread) and thread.id not in created:
             bump_version(thread)
+            _write_inbound_columns(thread)
     report.new_threads += len(created & set(touched))
     report.thread_ids = list(touched)
     if touched:
