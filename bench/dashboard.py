@@ -190,7 +190,8 @@ def _raw(db: Any, messages: int, today: date) -> tuple[int, int, float]:
     db.session.execute(text("""
         INSERT INTO messages (id, thread_id, channel_id, platform_id, direction, kind,
                               visibility, text, platform_created_at, received_at, urgency, pii,
-                              send_attempts, is_acknowledgement, polarity, send_state, sent_at)
+                              send_attempts, is_acknowledgement, polarity, send_state, sent_at,
+                              attachments, hidden, deleted, edit_history)
         SELECT g, t, 1 + t % :channels, 'bench-m' || g,
                CASE WHEN g % 10 IN (1, 4, 7) THEN 'out' ELSE 'in' END,
                'mention', 'public', 'bench message',
@@ -200,7 +201,8 @@ def _raw(db: Any, messages: int, today: date) -> tuple[int, int, float]:
                CASE WHEN g % 10 IN (1, 4, 7) THEN 'sent' END,
                CASE WHEN g % 10 IN (1, 4, 7) THEN
                    :start + make_interval(secs => (t::float8 / :threads) * :span + (g % 10) * 600)
-               END
+               END,
+               '[]'::json, false, false, '[]'::json
         FROM (SELECT g, 1 + ((g - 1) * 3) / 10 AS t FROM generate_series(1, :n) AS g) AS s
         WHERE t <= :threads"""),
         {"channels": CHANNELS, "threads": threads, "start": start, "span": span,
