@@ -169,10 +169,17 @@ def test_review_page_continues_where_scoring_stopped_and_counts_open_disputes(
     services.close_review(supervisor, review)
     report = db.session.scalar(db.select(AgentReport).filter_by(agent_id=agent.id))
     assert report is not None
-    for item in items[:2]:
-        services.raise_dispute(agent, report, item.id, "courtesy", "4", "Too harsh")
+    disputes = [services.raise_dispute(agent, report, item.id, "courtesy", "4", "Too harsh")
+                for item in items[:2]]
     page = sup.get(f"/review/{review.id}").get_data(as_text=True)
     assert "2 open disputes." in page and "Continue scoring" not in page
+    # The committee page: per criterion, scores given, disputed, changed.
+    services.answer_dispute(supervisor, disputes[0], "accept", "Fair enough")
+    committee = sup.get(f"/review/{review.id}/committee").get_data(as_text=True)
+    assert "<td>Courtesy and tone</td><td>3</td><td>2</td><td>1</td>" in committee
+    assert "<td>Accuracy and usefulness</td><td>3</td><td>0</td><td>0</td>" in committee
+    page = sup.get(f"/review/{review.id}").get_data(as_text=True)
+    assert "1 open dispute." in page
     unknown = sup.get("/review/999999")
     assert unknown.status_code == 404
     assert sup.get("/review/items/999999").status_code == 404
