@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, delete, func, insert, literal, or_, select
+from sqlalchemy import Date, and_, delete, func, insert, literal, or_, select, tuple_
 
 from app.dashboard import metrics
 from app.extensions import db
@@ -268,15 +268,21 @@ def _day_row(brands: _Brands, key: Key) -> dict[str, float]:
     return metrics.rollup_values(facts, polarities, surveys)
 
 
+#: Keys per DELETE statement (bound parameters stay well under every driver's limit).
+_DELETE_CHUNK = 300
+
+
 def rewrite_months(months: Iterable[Key]) -> None:
     """Rewrite these (brand, channel, first day of month) rows as sums of their day rows."""
     day_table = DayRollup.__table__
     now = utcnow()
-    for brand_id, channel_id, first in sorted(set(months)):
-        last = metrics.month_end(first)
+    months = sorted(set(months))
+    for i in range(0, len(months), _DELETE_CHUNK):
         db.session.execute(delete(MonthRollup).where(
-            MonthRollup.brand_id == brand_id, MonthRollup.channel_id == channel_id,
-            MonthRollup.month == first))
+            tuple_(MonthRollup.brand_id, MonthRollup.channel_id, MonthRollup.month)
+            .in_(months[i:i + _DELETE_CHUNK])))
+    for brand_id, channel_id, first in months:
+        last = metrics.month_end(first)
         sums = select(
             literal(brand_id), literal(channel_id), literal(first, Date),
             literal(now, UTCDateTime()),
@@ -292,23 +298,25 @@ def rewrite_rollups(keys: Iterable[Key], brands: _Brands | None = None) -> int:
     """Rewrite these day rows (and their month rows) from the facts, messages and surveys
     (flush); returns the day rows written."""
     brands = brands or _Brands()
-    written = 0
     now = utcnow()
-    keys = sorted(set(keys))
+    keys = sorted(k for k in set(keys) if k[0] in brands.zone)
+    rows = []
     for key in keys:
         brand_id, channel_id, day = key
-        if brand_id not in brands.zone:
-            continue
         row = _day_row(brands, key)
-        db.session.execute(delete(DayRollup).where(
-            DayRollup.brand_id == brand_id, DayRollup.channel_id == channel_id,
-            DayRollup.day == day))
         if any(row.values()):
-            db.session.execute(insert(DayRollup).values(
-                brand_id=brand_id, channel_id=channel_id, day=day, updated_at=now, **row))
-            written += 1
-    rewrite_months((b, c, d.replace(day=1)) for b, c, d in keys if b in brands.zone)
-    return written
+            rows.append({"brand_id": brand_id, "channel_id": channel_id, "day": day,
+                         "updated_at": now, **row})
+    # One DELETE per few hundred rows and one batched INSERT, not two statements per row:
+    # each round trip to the database is a wait, and a busy job run rewrites dozens of rows.
+    for i in range(0, len(keys), _DELETE_CHUNK):
+        db.session.execute(delete(DayRollup).where(
+            tuple_(DayRollup.brand_id, DayRollup.channel_id, DayRollup.day)
+            .in_(keys[i:i + _DELETE_CHUNK])))
+    if rows:
+        db.session.execute(insert(DayRollup), rows)
+    rewrite_months((b, c, d.replace(day=1)) for b, c, d in keys)
+    return len(rows)
 
 
 def rebuild(brand_id: int | None = None, now: datetime | None = None) -> int:
