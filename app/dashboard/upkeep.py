@@ -248,24 +248,38 @@ def refresh_facts(thread_ids: Sequence[int], now: datetime,
     return keys
 
 
-def _day_row(brands: _Brands, key: Key) -> dict[str, float]:
-    brand_id, channel_id, day = key
-    start, end = metrics.day_bounds(day, brands.zone[brand_id])
-    facts = [_stored_fact(f) for f in db.session.scalars(
-        select(ThreadFact).where(ThreadFact.channel_id == channel_id, ThreadFact.day == day))]
-    polarities = db.session.scalars(
-        select(Message.polarity).where(
-            Message.channel_id == channel_id, Message.platform_created_at >= start,
-            Message.platform_created_at < end, Message.direction == "in",
-            Message.visibility == "public")).all()
-    surveys = [metrics.SurveyIn(
-        sent=True, answered=s.answered_at is not None,
-        scores={"speed": s.speed or 0, "listening": s.listening or 0,
-                "resolution": s.resolution or 0})
+def _day_rows(brands: _Brands, keys: Sequence[Key]) -> dict[Key, dict[str, float]]:
+    """The summed columns of these (brand, channel, day) rows, read per (brand, day) for all
+    its channels at once: three queries a day rather than three per row."""
+    channels_of: dict[tuple[int, date], list[int]] = defaultdict(list)
+    for brand_id, channel_id, day in keys:
+        channels_of[(brand_id, day)].append(channel_id)
+    out: dict[Key, dict[str, float]] = {}
+    for (brand_id, day), channel_ids in channels_of.items():
+        start, end = metrics.day_bounds(day, brands.zone[brand_id])
+        facts: dict[int, list[metrics.Fact]] = defaultdict(list)
+        for stored in db.session.scalars(select(ThreadFact).where(
+                ThreadFact.channel_id.in_(channel_ids), ThreadFact.day == day)):
+            facts[stored.channel_id].append(_stored_fact(stored))
+        polarities: dict[int, list[float | None]] = defaultdict(list)
+        for channel_id, polarity in db.session.execute(
+                select(Message.channel_id, Message.polarity).where(
+                    Message.channel_id.in_(channel_ids), Message.platform_created_at >= start,
+                    Message.platform_created_at < end, Message.direction == "in",
+                    Message.visibility == "public")):
+            polarities[channel_id].append(polarity)
+        surveys: dict[int, list[metrics.SurveyIn]] = defaultdict(list)
         for s in db.session.scalars(select(Survey).where(
-            Survey.channel_id == channel_id, Survey.day == day,
-            Survey.state == SurveyState.SENT.value))]
-    return metrics.rollup_values(facts, polarities, surveys)
+                Survey.channel_id.in_(channel_ids), Survey.day == day,
+                Survey.state == SurveyState.SENT.value)):
+            surveys[s.channel_id].append(metrics.SurveyIn(
+                sent=True, answered=s.answered_at is not None,
+                scores={"speed": s.speed or 0, "listening": s.listening or 0,
+                        "resolution": s.resolution or 0}))
+        for channel_id in channel_ids:
+            out[(brand_id, channel_id, day)] = metrics.rollup_values(
+                facts[channel_id], polarities[channel_id], surveys[channel_id])
+    return out
 
 
 #: Keys per DELETE statement (bound parameters stay well under every driver's limit).
@@ -301,9 +315,8 @@ def rewrite_rollups(keys: Iterable[Key], brands: _Brands | None = None) -> int:
     now = utcnow()
     keys = sorted(k for k in set(keys) if k[0] in brands.zone)
     rows = []
-    for key in keys:
+    for key, row in sorted(_day_rows(brands, keys).items()):
         brand_id, channel_id, day = key
-        row = _day_row(brands, key)
         if any(row.values()):
             rows.append({"brand_id": brand_id, "channel_id": channel_id, "day": day,
                          "updated_at": now, **row})
