@@ -95,12 +95,6 @@ def load_item(item_id: int) -> ReviewItem | None:
         joinedload(ReviewItem.message), joinedload(ReviewItem.agent)])
 
 
-def load_review(review_id: int) -> Review | None:
-    """A review with its brand and rubric version (one query)."""
-    return db.session.get(Review, review_id, options=[joinedload(Review.brand),
-                                                      joinedload(Review.rubric)])
-
-
 @dataclass
 class AgentProgress:
     """One agent's row on the review page."""
@@ -161,18 +155,35 @@ def first_to_score(review: Review) -> int | None:
     return to_score_and_open_disputes(review)[0]
 
 
-def to_score_and_open_disputes(review: Review) -> tuple[int | None, int]:
-    """The first reply not fully scored (scoring order) and the number of open disputes,
-    in one round trip."""
-    first = (db.select(ReviewItem.id).where(ReviewItem.review_id == review.id,
+def _to_score_and_open_disputes(review_id: Any) -> tuple[Any, Any]:
+    first = (db.select(ReviewItem.id).where(ReviewItem.review_id == review_id,
                                             ReviewItem.complete.is_(False))
              .order_by(ReviewItem.agent_id, ReviewItem.position).limit(1).scalar_subquery())
     disputes = (db.select(db.func.count(Dispute.id))
                 .join(AgentReport, AgentReport.id == Dispute.report_id)
-                .where(AgentReport.review_id == review.id,
+                .where(AgentReport.review_id == review_id,
                        Dispute.status == DisputeStatus.OPEN.value).scalar_subquery())
+    return first, disputes
+
+
+def to_score_and_open_disputes(review: Review) -> tuple[int | None, int]:
+    """The first reply not fully scored (scoring order) and the number of open disputes,
+    in one round trip."""
+    first, disputes = _to_score_and_open_disputes(review.id)
     row = db.session.execute(db.select(first, disputes)).one()
     return row[0], int(row[1] or 0)
+
+
+def review_page(review_id: int) -> tuple[Review, int | None, int] | None:
+    """The review page's head in one query: the review with its brand and rubric, the first
+    reply left to score and the number of open disputes (None: no such review)."""
+    first, disputes = _to_score_and_open_disputes(Review.id)
+    row = db.session.execute(
+        db.select(Review, first, disputes).where(Review.id == review_id)
+        .options(joinedload(Review.brand), joinedload(Review.rubric))).first()
+    if row is None:
+        return None
+    return row[0], row[1], int(row[2] or 0)
 
 
 def neighbours(item: ReviewItem) -> tuple[int | None, int | None]:

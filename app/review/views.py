@@ -175,11 +175,11 @@ def open_month() -> Any:
 @roles(*COMMITTEE)
 def show(review_id: int) -> Any:
     """The review: seed, rubric version, agents and their progress, one agent's replies."""
-    review = queries.load_review(review_id)
-    if review is None:
+    head = queries.review_page(review_id)
+    if head is None:
         abort(404)
+    review, first, open_disputes = head
     agents = queries.agent_progress(review)
-    first, open_disputes = queries.to_score_and_open_disputes(review)
     wanted = request.args.get("agent", "")
     current = next((a for a in agents if str(a.agent_id) == wanted), None) or next(
         (a for a in agents if a.done < a.replies), agents[0] if agents else None)
