@@ -91,7 +91,8 @@ def _populate(replies: int, agents: int) -> tuple[int, list[Any]]:
     table = Message.__table__
     columns = ("thread_id", "channel_id", "platform_id", "direction", "kind", "visibility",
                "text", "agent_id", "platform_created_at", "received_at", "sent_at",
-               "send_state", "send_attempts", "is_acknowledgement", "urgency", "pii")
+               "send_state", "send_attempts", "is_acknowledgement", "urgency", "pii",
+               "attachments", "hidden", "deleted", "edit_history")
     rows = []
     for n in range(replies):
         thread_id, channel_id = thread_rows[rng.randrange(len(thread_rows))]
@@ -100,7 +101,7 @@ def _populate(replies: int, agents: int) -> tuple[int, list[Any]]:
         rows.append((thread_id, channel_id, f"r{n}", "out", "reply",
                      "private" if rng.random() < 0.25 else "public",
                      rng.choice(TEXTS).format(sig=agent.name.split()[-1]), agent.id, at, at,
-                     at, "sent", 1, n % 50 == 0, "[]", "[]"))
+                     at, "sent", 1, n % 50 == 0, "[]", "[]", "[]", False, False, "[]"))
     conn = db.session.connection()
     if db.engine.dialect.name == "postgresql":
         raw: Any = conn.connection.driver_connection

@@ -103,4 +103,9 @@ def save_settings(actor: User, brand: Brand, values: dict[str, Any]) -> BrandRep
     current.updated_at = utcnow()
     record(actor, "report_settings_changed", "brand", brand.id, **values)
     db.session.commit()
+    # The public page follows at once (published, withdrawn, a new minimum), not a minute
+    # later from the cache.
+    from app.status.services import clear_cache
+
+    clear_cache()
     return current

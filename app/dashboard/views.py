@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from babel.numbers import parse_pattern
+from babel import Locale
+from babel.numbers import NumberPattern, parse_pattern
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_timedelta, get_locale
 from flask_babel import gettext as _
@@ -37,22 +38,35 @@ def duration(seconds: float | None) -> str:
     return str(format_timedelta(timedelta(seconds=seconds), threshold=1.5))
 
 
-_PERCENT = parse_pattern("#,##0.#%")
-_CHANGE = parse_pattern("#,##0%")
+_PATTERNS: dict[str, tuple[NumberPattern, NumberPattern]] = {}
+
+
+def _patterns() -> tuple[NumberPattern, NumberPattern]:
+    """The locale's percent patterns: a share with one optional decimal, and a whole change.
+
+    The locale's own pattern keeps its spacing ("80 %" in French, "80%" in English); each is
+    parsed once per locale (flask_babel's format_percent parses it on every call, and a
+    dashboard shows hundreds of shares)."""
+    locale = get_locale() or Locale.parse("en")
+    key = str(locale)
+    found = _PATTERNS.get(key)
+    if found is None:
+        base = locale.percent_formats[None].pattern
+        found = (parse_pattern(base.replace("#,##0", "#,##0.#", 1)), parse_pattern(base))
+        _PATTERNS[key] = found
+    return found
 
 
 def percent(value: float | None) -> str:
     """A share as a percentage, or a dash when there is nothing to divide."""
-    # The pattern is parsed once (flask_babel's format_percent parses it on every call, and
-    # a dashboard shows hundreds of shares).
-    return "—" if value is None else str(_PERCENT.apply(value, get_locale()))
+    return "—" if value is None else str(_patterns()[0].apply(value, get_locale()))
 
 
 def evolution(value: float | None) -> str:
     """A relative change, signed ("+12%"), or nothing."""
     if value is None:
         return ""
-    return ("+" if value > 0 else "") + str(_CHANGE.apply(value, get_locale()))
+    return ("+" if value > 0 else "") + str(_patterns()[1].apply(value, get_locale()))
 
 
 @bp.app_template_filter("dashdate")

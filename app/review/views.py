@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -123,7 +123,10 @@ def _review_globals() -> dict[str, Any]:
     def unread() -> int:
         if not current_user.is_authenticated or current_user.role not in CARE_ROLES:
             return 0
-        return queries.unread_count(current_user.id)
+        # The header and the committee's menu both show it: one query per request.
+        if "review_unread" not in g:
+            g.review_unread = queries.unread_count(current_user.id)
+        return int(g.review_unread)
 
     return {"review_unread": unread, "review_label": localized,
             "review_locale": lambda: str(get_locale() or "en")}
@@ -172,7 +175,10 @@ def open_month() -> Any:
 @roles(*COMMITTEE)
 def show(review_id: int) -> Any:
     """The review: seed, rubric version, agents and their progress, one agent's replies."""
-    review = _get(Review, review_id)
+    head = queries.review_page(review_id)
+    if head is None:
+        abort(404)
+    review, first, open_disputes = head
     agents = queries.agent_progress(review)
     wanted = request.args.get("agent", "")
     current = next((a for a in agents if str(a.agent_id) == wanted), None) or next(
@@ -181,8 +187,7 @@ def show(review_id: int) -> Any:
         "review/show.html", review=review, agents=agents, current=current,
         items=queries.agent_items(review, current.agent_id) if current else [],
         done=sum(a.done for a in agents), total=sum(a.replies for a in agents),
-        first=queries.first_to_score(review),
-        open_disputes=queries.disputes_of(review, DisputeStatus.OPEN.value))
+        first=first, open_disputes=open_disputes)
 
 
 @bp.route("/<int:review_id>/redraw", methods=["POST"])
@@ -279,7 +284,10 @@ def _item_page(item: ReviewItem, status: int = 200, error: str | None = None) ->
 @roles(*COMMITTEE)
 def item(item_id: int) -> Any:
     """Score one reply (keyboard: digits, n, j/k, arrows)."""
-    return _item_page(_get(ReviewItem, item_id))
+    found = queries.load_item(item_id)
+    if found is None:
+        abort(404)
+    return _item_page(found)
 
 
 def _posted_scores(criteria: list[dict[str, Any]]) -> dict[str, object]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from app.dashboard import upkeep
@@ -17,10 +20,12 @@ from tests.dashboard.conftest import Reply, Spec, build
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    status.CACHE.clear()
+def _fresh_cache(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        status.clear_cache()
     yield
-    status.CACHE.clear()
+    with app.app_context():
+        status.clear_cache()
 
 
 def _publish(brand: Brand, minimum: int = 3) -> None:
@@ -120,3 +125,97 @@ def test_served_from_cache_once_a_minute(client: FlaskClient,
                 "/status/test-brand/badge.svg") * 5:
         assert client.get(url).status_code == 200
     assert status.COMPUTED[0] == before + 1
+
+
+def test_a_burst_at_expiry_is_one_computation(app: Flask, client: FlaskClient,
+                                              brand_channels: tuple[Brand, Channel, Channel],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many threads of one process missing the cache at once: one computes, the rest wait."""
+    brand, _x, _fb = brand_channels
+    _publish(brand)
+    slow = status.compute
+
+    def compute(slug: str) -> status.PublicStatus | None:
+        time.sleep(0.2)  # long enough for every thread to arrive while it computes
+        return slow(slug)
+
+    monkeypatch.setattr(status, "compute", compute)
+    before = status.COMPUTED[0]
+    codes: list[int] = []
+
+    def visit() -> None:
+        codes.append(client.get("/status/test-brand.json").status_code)
+
+    threads = [threading.Thread(target=visit) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert codes == [200] * 8
+    assert status.COMPUTED[0] == before + 1
+
+
+def test_the_cache_expires_after_a_minute(client: FlaskClient,
+                                          brand_channels: tuple[Brand, Channel, Channel],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    brand, _x, _fb = brand_channels
+    _publish(brand)
+    before = status.COMPUTED[0]
+    assert client.get("/status/test-brand.json").status_code == 200
+    now = time.time()
+    monkeypatch.setattr(status.time, "time", lambda: now + status.CACHE_SECONDS - 1)
+    assert client.get("/status/test-brand.json").status_code == 200
+    assert status.COMPUTED[0] == before + 1
+    monkeypatch.setattr(status.time, "time", lambda: now + status.CACHE_SECONDS + 1)
+    assert client.get("/status/test-brand.json").status_code == 200
+    assert status.COMPUTED[0] == before + 2
+
+
+def test_web_processes_share_the_figures_through_redis(
+        app: Flask, client: FlaskClient, brand_channels: tuple[Brand, Channel, Channel]) -> None:
+    """With REDIS_URL, a second process (an empty memory) reads the first one's copy."""
+    if not app.config.get("REDIS_URL"):
+        pytest.skip("needs REDIS_URL (the PostgreSQL + Redis run of the suite)")
+    brand, x, _fb = brand_channels
+    _publish(brand)
+    _answered(x, 4, 10, timedelta(hours=1))
+    upkeep.refresh()
+    before = status.COMPUTED[0]
+    first = client.get("/status/test-brand.json").get_json()
+    for _ in range(3):  # three more processes: each starts with an empty memory
+        status.CACHE.clear()
+        assert client.get("/status/test-brand.json").get_json() == first
+        assert client.get("/status/test-brand/badge.svg").status_code == 200
+    assert status.COMPUTED[0] == before + 1
+    # A process that finds another one computing waits for its copy instead of computing.
+    with app.app_context():
+        status.clear_cache()
+        shared = status.shared_cache()
+        assert shared is not None and shared.lease("test-brand")
+        value = status.compute("test-brand")
+    computed = status.COMPUTED[0]
+
+    def publish_later() -> None:
+        time.sleep(0.3)
+        shared.write("test-brand", value, time.time() + 60)
+
+    writer = threading.Thread(target=publish_later)
+    writer.start()
+    assert client.get("/status/test-brand.json").get_json()["last_30_days"] == \
+        first["last_30_days"]
+    writer.join()
+    assert status.COMPUTED[0] == computed
+
+
+def test_redis_unreachable_each_process_computes_once_a_minute(
+        app: Flask, client: FlaskClient, brand_channels: tuple[Brand, Channel, Channel],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    brand, _x, _fb = brand_channels
+    _publish(brand)
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens
+    monkeypatch.delitem(app.extensions, "care_status_cache", raising=False)
+    before = status.COMPUTED[0]
+    for _ in range(5):
+        assert client.get("/status/test-brand.json").status_code == 200
+    assert status.COMPUTED[0] == before + 1
+    monkeypatch.delitem(app.extensions, "care_status_cache", raising=False)
