@@ -12,4 +12,5 @@ BENCHMARKS: dict[str, str] = {
     "fanout": "bench.fanout",
     "review": "bench.review",
     "dashboard": "bench.dashboard",
+    "serving": "bench.serving",
 }
