@@ -34,6 +34,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -127,30 +128,28 @@ def web_process(database_url: str, redis_url: str) -> Iterator[tuple[str, int]]:
            "CARE_SCHEDULER_IN_WEB": "false", "CARE_SANDBOX": "false",
            "CARE_LOGIN_RATE_LIMIT": "100000 per minute",
            "CARE_LOGIN_ACCOUNT_LIMIT": "100000 per minute"}
-    log = open(ROOT / "instance" / "bench-serving.log", "wb") if (ROOT / "instance").is_dir() \
-        else subprocess.DEVNULL
-    proc = subprocess.Popen([*GUNICORN, "-b", f"127.0.0.1:{port}"], cwd=ROOT, env=env,
-                            stdout=log, stderr=log)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                requests.get(f"{url}/login", timeout=2)
-                break
-            except requests.RequestException:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start (exit {proc.poll()}); "
-                                       "see instance/bench-serving.log") from None
-                time.sleep(0.2)
-        yield url, _worker_pid(proc.pid)
-    finally:
-        proc.terminate()
+    log_path = Path(tempfile.gettempdir()) / f"care-bench-serving-{port}.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([*GUNICORN, "-b", f"127.0.0.1:{port}"], cwd=ROOT, env=env,
+                                stdout=log, stderr=log)
         try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        if log is not subprocess.DEVNULL:
-            log.close()
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    requests.get(f"{url}/login", timeout=2)
+                    break
+                except requests.RequestException:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"gunicorn did not start (exit {proc.poll()}); "
+                                           f"see {log_path}") from None
+                    time.sleep(0.2)
+            yield url, _worker_pid(proc.pid)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 # --- agents --------------------------------------------------------------------------------
