@@ -38,6 +38,11 @@ def analyzer(brand_settings: dict[str, Any] | None = None) -> tuple[Analyzer, Pr
 
 
 @functools.lru_cache(maxsize=8)
+def _weights(weights_json: str) -> PriorityWeights:
+    return PriorityWeights.from_dict(json.loads(weights_json) or None)
+
+
+@functools.lru_cache(maxsize=8)
 def _pii_detector(extra_json: str) -> PiiDetector:
     from tone.pii import PiiDetector
 
@@ -64,8 +69,9 @@ def analyse(text: str, brand_settings: dict[str, Any] | None = None) -> Analysis
 
 def score_priority(analysis: Analysis, *, followers: int | None, segment: str,
                    waited_seconds: float, brand_settings: dict[str, Any] | None = None) -> float:
-    """The 0..100 priority of an analysed message."""
-    weights = analyzer(brand_settings)[1]
+    """The 0..100 priority of an analysed message (weights only: no analyzer is loaded)."""
+    weights = _weights(json.dumps(current_app.config.get("PRIORITY_WEIGHTS") or {},
+                                  sort_keys=True))
     return priority(analysis, followers=followers, segment=segment,
                     waited_seconds=waited_seconds, weights=weights)
 
