@@ -175,13 +175,13 @@ def bench_emails(database_url: str, count: int = AGENTS) -> list[str]:
     return list(rows)
 
 
-def log_in(url: str, email: str) -> requests.Session:
+def log_in(url: str, email: str, password: str = PASSWORD) -> requests.Session:
     """A session logged in as a browser does: the form's CSRF token, then the post."""
     http = requests.Session()
     page = http.get(f"{url}/login", timeout=30).text
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
         r'value="([^"]+)"[^>]*name="csrf_token"', page)
-    data = {"email": email, "password": PASSWORD}
+    data = {"email": email, "password": password}
     if match:
         data["csrf_token"] = match.group(1)
     answer = http.post(f"{url}/login", data=data, allow_redirects=False, timeout=30)
