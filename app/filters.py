@@ -97,19 +97,20 @@ def date_formatter() -> DateFormatter:
     from flask import g, has_request_context
 
     locale = get_locale()
+    in_request = has_request_context()
+    if in_request:
+        seen: tuple[object, DateFormatter] | None = g.get("care_date_formatter")
+        if seen is not None and seen[0] is locale:
+            return seen[1]
     key = str(locale)
-    per_request: dict[str, DateFormatter] | None = (
-        g.setdefault("care_date_formatters", {}) if has_request_context() else None)
-    if per_request is not None and key in per_request:
-        return per_request[key]
     names_by_locale: dict[str, DateNames] = current_app.extensions.setdefault(
         "care_date_names", {})
     names = names_by_locale.get(key)
     if names is None:
         names = names_by_locale[key] = DateNames(locale)
     formatter = DateFormatter(names, get_timezone(), clock_pattern() == "h:mm a")
-    if per_request is not None:
-        per_request[key] = formatter
+    if in_request:
+        g.care_date_formatter = (locale, formatter)
     return formatter
 
 
@@ -202,6 +203,8 @@ def _labels() -> dict[str, dict[str, str]]:
                            "error": _("Error"), "disabled": _("Disabled")},
         "token_state": {"ok": _("Valid"), "missing": _("Missing"),
                         "needs_reconnection": _("Expired or refused")},
+        "sentiment": {"negative": _("negative"), "neutral": _("neutral"),
+                      "positive": _("positive")},
         "band": {"urgent": _("Urgent"), "high": _("High"), "normal": _("Normal"),
                  "low": _("Low")},
         "pii": {"email": _("e-mail"), "phone": _("phone number"), "iban": _("IBAN"),
@@ -230,21 +233,31 @@ def labels_for_locale() -> dict[str, dict[str, str]]:
 
     The catalogs do not change while the process runs, so the table is built the first time
     a language is asked for and kept on the app: an inbox page asks for hundreds of labels,
-    and building the table costs about 55 ``gettext`` calls.
+    and building the table costs about 55 ``gettext`` calls. Within a request the table is
+    found again by the identity of the request's locale (``force_locale`` switches it).
     """
-    key = str(get_locale())
+    from flask import g, has_request_context
+
+    locale = get_locale()
+    if has_request_context():
+        seen: tuple[object, dict[str, dict[str, str]]] | None = g.get("care_labels")
+        if seen is not None and seen[0] is locale:
+            return seen[1]
+    key = str(locale)
     cached: dict[str, dict[str, dict[str, str]]] = current_app.extensions.setdefault(
         "care_labels", {})
     table = cached.get(key)
     if table is None:
         table = cached[key] = _labels()
+    if has_request_context():
+        g.care_labels = (locale, table)
     return table
 
 
 def init_labels(app: Flask) -> None:
     """Expose one ``<kind>_label`` global per kind of enumerated value."""
     for kind in ("status", "role", "network", "segment", "category", "urgency", "send_state",
-                 "channel_status", "token_state", "pii", "band", "attachment"):
+                 "channel_status", "token_state", "pii", "band", "attachment", "sentiment"):
         app.jinja_env.globals[f"{kind}_label"] = (lambda k: lambda v: label(k, v))(kind)
 
 
