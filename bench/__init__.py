@@ -12,5 +12,6 @@ BENCHMARKS: dict[str, str] = {
     "fanout": "bench.fanout",
     "review": "bench.review",
     "dashboard": "bench.dashboard",
+    "inbox": "bench.inbox",
     "serving": "bench.serving",
 }

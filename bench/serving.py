@@ -478,9 +478,8 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m bench serving --database-url URL [--redis-url URL]``."""
     parser = argparse.ArgumentParser(prog="python -m bench serving", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""),
-                        help="a database built by `python -m bench inbox` (default: "
-                             "DATABASE_URL)")
+    parser.add_argument("--database-url", default="",
+                        help="a database built by `python -m bench inbox`")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", ""))
     parser.add_argument("--pages", type=int, default=100,
                         help="one agent's pages per case (default 100)")
@@ -490,8 +489,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rss-pages", type=int, default=RSS_PAGES)
     args = parser.parse_args(argv)
     if not args.database_url:
-        print("serving: no database; pass --database-url (a database built by "
-              "`python -m bench inbox`) or set DATABASE_URL", file=sys.stderr)
+        # `make bench` runs it through `bench inbox`, on the database that bench builds.
+        print("serving: measured by `python -m bench inbox` after it builds its database; "
+              "alone, pass --database-url (a database built by it)", flush=True)
         return 0
     return run(args.database_url, args.redis_url, default_cases(args.database_url),
                one_agent_pages=args.pages, open_loop_seconds=args.seconds,

@@ -3,6 +3,14 @@
 Every filter value comes from the query string and is validated: an unknown value falls
 back to "no filter" and is named in ``InboxFilters.errors`` for the page. Counts are
 bounded (``COUNT`` over a ``LIMIT``ed sub-select), never an unbounded scan per request.
+
+Every list is served by an index in its own order (issue 20): the active statuses by the
+partial indexes ``ix_threads_active_*`` (the condition is written with literal values,
+``ACTIVE_PREDICATE``, so that SQLite and PostgreSQL can prove the partial index applies),
+one status by ``(status, key, id)``, all statuses by ``(key, id)``; a later page resumes with
+a row comparison ``(key, id) < (last key, last id)``, which both databases turn into an index
+range. The urgency filter reads ``urgency_bits`` (``IN`` the bit sets holding the flag), the
+date filter ``created_at``. ``tests/inbox_scale/test_plans.py`` reads the plans.
 """
 
 from __future__ import annotations
@@ -10,24 +18,31 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, String, and_, cast, func, or_, select
-from sqlalchemy.orm import joinedload
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy.orm import joinedload, selectinload
 
+from app.dashboard.metrics import day_bounds
 from app.extensions import db
 from app.models import (
     OPEN_STATUSES,
     AuditEvent,
+    Brand,
     Channel,
+    Message,
     SavedView,
     Thread,
     ThreadStatus,
     User,
     utcnow,
 )
+from app.models.thread import bit_sets_with
 from app.models.user import Role
 from tone.types import CATEGORIES, URGENCY_FLAGS
 
@@ -64,8 +79,14 @@ class InboxFilters:
     sentiment: str = ""
     assignee: str = ""
     sla: str = ""  # "" or "breached"
+    #: Opening dates (inclusive, the brand's local days), and the zone they are read in.
+    opened_from: date | None = None
+    opened_to: date | None = None
+    zone: str = "UTC"
     me: int | None = None
     errors: tuple[str, ...] = field(default=())
+    #: Why the date filter was ignored (shown on the page), or "".
+    date_error: str = ""
 
     @classmethod
     def from_args(cls, args: Any, me: int | None = None) -> InboxFilters:
@@ -98,11 +119,15 @@ class InboxFilters:
                 assignee.isdigit() and len(assignee) < 10):
             errors.append("assignee")
             assignee = ""
+        opened_from, opened_to, date_error = parse_opened(
+            args.get("opened_from"), args.get("opened_to"))
+        zone = opening_zone(channel_id) if opened_from or opened_to else "UTC"
         if me is None:
             me = _current_user_id()
         return cls(status=status, channel_id=channel_id, sort=sort, category=category,
                    urgency=urgency, language=language, sentiment=sentiment,
-                   assignee=assignee, sla=sla, me=me, errors=tuple(errors))
+                   assignee=assignee, sla=sla, opened_from=opened_from, opened_to=opened_to,
+                   zone=zone, me=me, errors=tuple(errors), date_error=date_error)
 
     def to_args(self, **override: Any) -> dict[str, Any]:
         """The non-default filters as query arguments (for links and saved views)."""
@@ -112,6 +137,8 @@ class InboxFilters:
             "sort": self.sort if self.sort != "priority" else "",
             "category": self.category, "urgency": self.urgency, "language": self.language,
             "sentiment": self.sentiment, "assignee": self.assignee, "sla": self.sla,
+            "opened_from": self.opened_from.isoformat() if self.opened_from else "",
+            "opened_to": self.opened_to.isoformat() if self.opened_to else "",
         }
         values.update({k: str(v) for k, v in override.items() if v is not None})
         return {k: v for k, v in values.items() if v}
@@ -123,6 +150,49 @@ class InboxFilters:
     def with_status(self, status: str) -> InboxFilters:
         """The same filters on another status (for the per-status counts)."""
         return replace(self, status=status)
+
+
+#: The longest date string accepted (``YYYY-MM-DD``).
+DATE_LENGTH = 10
+
+
+def parse_opened(raw_from: Any, raw_to: Any) -> tuple[date | None, date | None, str]:
+    """The opening-date filter from the query string: inclusive ISO dates, either may be
+    left out. A malformed or reversed range is ignored, with the reason for the page."""
+    texts = [str(raw or "").strip() for raw in (raw_from, raw_to)]
+    parsed: list[date | None] = []
+    for text in texts:
+        if not text:
+            parsed.append(None)
+            continue
+        try:
+            if len(text) != DATE_LENGTH:
+                raise ValueError(text)
+            parsed.append(date.fromisoformat(text))
+        except ValueError:
+            return None, None, str(_l("The opening date “%(d)s” is not a date (YYYY-MM-DD); "
+                                      "the date filter is ignored.", d=text[:40]))
+    first, last = parsed
+    if first and last and last < first:
+        return None, None, str(_l("The opening dates are reversed (the end is before the "
+                                  "start); the date filter is ignored."))
+    return first, last, ""
+
+
+def opening_zone(channel_id: int | None) -> str:
+    """The time zone the opening dates are read in: the channel's brand's, else the first
+    brand's, else the console's ``CARE_TIMEZONE``."""
+    stmt = select(Brand.timezone)
+    if channel_id is not None:
+        stmt = stmt.join(Channel, Channel.brand_id == Brand.id).where(Channel.id == channel_id)
+    name = db.session.scalar(stmt.order_by(Brand.id).limit(1))
+    if not name:
+        name = str(current_app.config.get("TIMEZONE") or "UTC")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    return name
 
 
 def _current_user_id() -> int | None:
@@ -139,8 +209,15 @@ def _current_user_id() -> int | None:
 def encode_cursor(thread: Thread, sort: str) -> str:
     """An opaque token that resumes the list after ``thread``."""
     key: Any = thread.priority if sort == "priority" else (
-        thread.sla_due if sort == "sla" else thread.last_message_at).isoformat()
-    raw = json.dumps([key, thread.id]).encode()
+        thread.sla_due if sort == "sla" else thread.last_message_at)
+    return cursor_token(key, thread.id)
+
+
+def cursor_token(key: float | datetime, thread_id: int) -> str:
+    """The cursor of the position just after (sort key, id), whether or not a thread is
+    there (a bench or a link can start a page anywhere in the order)."""
+    value: Any = key.isoformat() if isinstance(key, datetime) else float(key)
+    raw = json.dumps([value, thread_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -158,26 +235,29 @@ def decode_cursor(token: str, sort: str) -> tuple[Any, int]:
         raise BadCursor(str(exc)) from exc
 
 
-def _urgency_text() -> Any:
-    # JSON lists compare differently per backend; their text form is the same everywhere.
-    return cast(Thread.urgency, String)
+def _active() -> Any:
+    # Literal values (rendered into the SQL, never user input): the partial indexes' own
+    # predicate, which neither database matches against bound parameters.
+    return Thread.status.in_(bindparam("active_statuses", list(OPEN_STATUSES),
+                                       expanding=True, literal_execute=True))
 
 
 def _filtered(filters: InboxFilters) -> Select[Thread]:
     stmt = select(Thread)
     if filters.status == "active":
-        stmt = stmt.where(Thread.status.in_(OPEN_STATUSES))
+        stmt = stmt.where(_active())
     elif filters.status != "all":
         stmt = stmt.where(Thread.status == filters.status)
     if filters.channel_id is not None:
         stmt = stmt.where(Thread.channel_id == filters.channel_id)
     if filters.category:
         stmt = stmt.where(Thread.category == filters.category)
-    if filters.urgency == "any":
-        stmt = stmt.where(Thread.urgency.is_not(None),
-                          _urgency_text().not_in(["[]", "null", ""]))
-    elif filters.urgency:
-        stmt = stmt.where(_urgency_text().like(f'%"{filters.urgency}"%'))
+    if filters.urgency:
+        # Stated literally: the partial indexes of flagged threads (``ix_threads_urgent_*``)
+        # apply only to a query that says their predicate.
+        stmt = stmt.where(Thread.urgency_bits > bindparam("no_flag", 0, literal_execute=True))
+    if filters.urgency and filters.urgency != "any":
+        stmt = stmt.where(Thread.urgency_bits.in_(bit_sets_with(filters.urgency)))
     if filters.language == "other":
         stmt = stmt.where(or_(Thread.language.is_(None), Thread.language.not_in(["fr", "en"])))
     elif filters.language:
@@ -198,7 +278,22 @@ def _filtered(filters: InboxFilters) -> Select[Thread]:
         # Past the due time it is racing against (first response, then resolution), as its
         # SLA chip shows; a thread with no clock running (resolved, closed) has NO_DUE.
         stmt = stmt.where(Thread.sla_due < utcnow())
+    if filters.opened_from or filters.opened_to:
+        zone = ZoneInfo(filters.zone)
+        if filters.opened_from:
+            stmt = stmt.where(Thread.created_at >= day_bounds(filters.opened_from, zone)[0])
+        if filters.opened_to:
+            stmt = stmt.where(Thread.created_at < day_bounds(filters.opened_to, zone)[1])
     return stmt
+
+
+def _order(sort: str) -> tuple[Any, ...]:
+    # Least time left first (ascending), the others newest or most urgent first.
+    if sort == "sla":
+        return (Thread.sla_due.asc(), Thread.id.asc())
+    if sort == "priority":
+        return (Thread.priority.desc(), Thread.id.desc())
+    return (Thread.last_message_at.desc(), Thread.id.desc())
 
 
 def list_threads(
@@ -206,23 +301,15 @@ def list_threads(
 ) -> tuple[list[Thread], str | None]:
     """One page of threads and the cursor of the next page (None at the end)."""
     stmt = _filtered(filters)
-    if filters.sort == "sla":
-        # Least time left first (ascending), the others newest or most urgent first.
-        order: tuple[Any, ...] = (Thread.sla_due.asc(), Thread.id.asc())
-        if after:
-            key, last_id = decode_cursor(after, filters.sort)
-            stmt = stmt.where(or_(Thread.sla_due > key,
-                                  and_(Thread.sla_due == key, Thread.id > last_id)))
-    else:
-        if filters.sort == "priority":
-            order = (Thread.priority.desc(), Thread.id.desc())
-            sort_col: Any = Thread.priority
+    order = _order(filters.sort)
+    if after:
+        key, last_id = decode_cursor(after, filters.sort)
+        # A row comparison: an index range on (key, id) in both databases.
+        if filters.sort == "sla":
+            stmt = stmt.where(tuple_(Thread.sla_due, Thread.id) > tuple_(key, last_id))
         else:
-            order = (Thread.last_message_at.desc(), Thread.id.desc())
-            sort_col = Thread.last_message_at
-        if after:
-            key, last_id = decode_cursor(after, filters.sort)
-            stmt = stmt.where(or_(sort_col < key, and_(sort_col == key, Thread.id < last_id)))
+            sort_col = Thread.priority if filters.sort == "priority" else Thread.last_message_at
+            stmt = stmt.where(tuple_(sort_col, Thread.id) < tuple_(key, last_id))
     stmt = stmt.options(joinedload(Thread.author), joinedload(Thread.channel),
                         joinedload(Thread.assignee))
     rows = list(db.session.scalars(stmt.order_by(*order).limit(limit + 1)).unique())
@@ -230,8 +317,36 @@ def list_threads(
     return rows[:limit], next_cursor
 
 
+def thread_with_messages(thread_id: int) -> Thread | None:
+    """A thread with its messages in order (and their agents) for the thread page: the
+    messages in one query served by ``ix_messages_thread_time``."""
+    return db.session.get(
+        Thread, thread_id,
+        options=[selectinload(Thread.messages).joinedload(Message.agent)])
+
+
 def bounded_count(filters: InboxFilters, cap: int = COUNT_CAP) -> int:
-    """How many threads match, counting at most ``cap`` rows (a LIMITed sub-select)."""
+    """How many threads match, counting at most ``cap`` rows (a LIMITed sub-select).
+
+    Bounded in work, not only in output: the filters that can narrow a count (status,
+    channel, assignee, category, language, urgency, SLA breached, opening dates) each have an
+    index whose condition the count uses (``(status, ...)``, the partial indexes on the
+    active statuses, ``(urgency_bits, status)``, ``(status, sla_due, id)``,
+    ``(status, created_at)``), so a count reads at most ``cap`` index entries for one filter,
+    and the entries of its most selective filter for several; ``tests/inbox_scale`` reads
+    the plans (no sequential scan of threads).
+
+    Why not counters kept per status, channel and assignee: they would serve only those
+    three filters (not category, urgency, sentiment, opening dates, nor "SLA breached",
+    which changes with the clock without any write), every ingested thread would update the
+    same few rows ("new" of its channel) from every poller and web process, serialising
+    them on PostgreSQL (hot rows), and ingest's Core inserts would need database triggers or
+    a second write path to keep them exact. A count stops at ``cap`` (shown "999+"), so
+    an index-served bounded count is exact where it is shown exactly.
+    """
+    # Unordered on purpose: the planner picks the index whose condition holds the most
+    # filters (ordered like the list, it would walk the list's index through every row of
+    # a status whose other filter matches none: "closed" and "SLA breached").
     inner = _filtered(filters).with_only_columns(Thread.id).limit(cap).subquery()
     return int(db.session.scalar(select(func.count()).select_from(inner)) or 0)
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.inbox import bp, queries
@@ -50,10 +49,7 @@ def index() -> Any:
 
 
 def _load_thread(thread_id: int) -> Thread:
-    item = db.session.get(
-        Thread, thread_id,
-        options=[selectinload(Thread.messages).joinedload(Message.agent)],
-    )
+    item = queries.thread_with_messages(thread_id)
     if item is None:
         abort(404)
     return item

@@ -22,6 +22,7 @@ from app.models.review import (
 )
 from app.models.survey import Survey, SurveyState
 from app.models.thread import (
+    ACTIVE_PREDICATE,
     OPEN_STATUSES,
     Direction,
     Message,
@@ -37,6 +38,7 @@ from app.models.view import SavedView
 from app.models.webhook import WebhookDelivery
 
 __all__ = [
+    "ACTIVE_PREDICATE",
     "OPEN_STATUSES",
     "AgentReport",
     "AuditEvent",

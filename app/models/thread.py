@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -17,13 +18,15 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import Base
 from app.models.author import Author
 from app.models.brand import Channel
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import User
+from tone.types import URGENCY_FLAGS
 
 
 class ThreadStatus(StrEnum):
@@ -37,6 +40,32 @@ class ThreadStatus(StrEnum):
 
 
 OPEN_STATUSES = (ThreadStatus.NEW.value, ThreadStatus.OPEN.value, ThreadStatus.WAITING.value)
+
+#: The predicate of the inbox's partial indexes on the active statuses. A query uses them
+#: only when it states this very condition with literal values (SQLite cannot prove a
+#: partial index from bound parameters, nor PostgreSQL from a generic plan's).
+ACTIVE_PREDICATE = "status IN ('new', 'open', 'waiting')"
+#: The predicate of the partial indexes of threads with an urgency flag (a few percent).
+URGENT_PREDICATE = "urgency_bits > 0"
+
+#: Urgency flags as bits of ``Thread.urgency_bits`` (the order is the storage format: append
+#: new flags at the end, never reorder).
+URGENCY_BITS: dict[str, int] = {name: 1 << i for i, name in enumerate(URGENCY_FLAGS)}
+
+
+def urgency_bits(flags: Iterable[str] | None) -> int:
+    """The bit set of a list of urgency flags (unknown names carry no bit)."""
+    bits = 0
+    for name in flags or ():
+        bits |= URGENCY_BITS.get(name, 0)
+    return bits
+
+
+def bit_sets_with(flag: str) -> list[int]:
+    """Every bit set that holds ``flag``: the filter becomes ``urgency_bits IN (...)``, which
+    an index on ``urgency_bits`` serves (a bitwise AND would not)."""
+    bit = URGENCY_BITS[flag]
+    return [value for value in range(1 << len(URGENCY_BITS)) if value & bit]
 
 #: ``sla_due`` of a thread with no clock running: sorts after every real due time.
 NO_DUE = datetime(9000, 1, 1, tzinfo=UTC)
@@ -84,6 +113,41 @@ class Thread(Base):
         # Inbox filters (category, language).
         Index("ix_threads_category_status", "category", "status"),
         Index("ix_threads_language_status", "language", "status"),
+        # Issue 20: the active statuses ordered by each sort key (partial: an active
+        # thread's index entries only), the whole table by each sort key (status "all"),
+        # the urgency filter and the opening-date filter.
+        Index("ix_threads_active_priority", "priority", "id",
+              sqlite_where=sql_text(ACTIVE_PREDICATE),
+              postgresql_where=sql_text(ACTIVE_PREDICATE)),
+        Index("ix_threads_active_recent", "last_message_at", "id",
+              sqlite_where=sql_text(ACTIVE_PREDICATE),
+              postgresql_where=sql_text(ACTIVE_PREDICATE)),
+        Index("ix_threads_active_sla", "sla_due", "id",
+              sqlite_where=sql_text(ACTIVE_PREDICATE),
+              postgresql_where=sql_text(ACTIVE_PREDICATE)),
+        # "Mine, most urgent first": the agent's own view.
+        Index("ix_threads_active_assignee", "assignee_id", "priority", "id",
+              sqlite_where=sql_text(ACTIVE_PREDICATE),
+              postgresql_where=sql_text(ACTIVE_PREDICATE)),
+        Index("ix_threads_all_priority", "priority", "id"),
+        Index("ix_threads_all_recent", "last_message_at", "id"),
+        Index("ix_threads_all_sla", "sla_due", "id"),
+        Index("ix_threads_urgency_status", "urgency_bits", "status"),
+        # The urgency filter in each order: small (only flagged threads), any status.
+        Index("ix_threads_urgent_priority", "priority", "id",
+              sqlite_where=sql_text(URGENT_PREDICATE),
+              postgresql_where=sql_text(URGENT_PREDICATE)),
+        Index("ix_threads_urgent_recent", "last_message_at", "id",
+              sqlite_where=sql_text(URGENT_PREDICATE),
+              postgresql_where=sql_text(URGENT_PREDICATE)),
+        Index("ix_threads_urgent_sla", "sla_due", "id",
+              sqlite_where=sql_text(URGENT_PREDICATE),
+              postgresql_where=sql_text(URGENT_PREDICATE)),
+        # The sentiment filter's counts: without it a count of a common status with a
+        # common sentiment is a sequential scan betting on where the matches lie.
+        Index("ix_threads_status_sentiment", "status", "sentiment"),
+        Index("ix_threads_status_created", "status", "created_at"),
+        Index("ix_threads_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,6 +164,9 @@ class Thread(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     sentiment: Mapped[float | None] = mapped_column(Float)
     urgency: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # ``urgency`` as a bit set (``URGENCY_BITS``), kept by ``_keep_urgency_bits`` on every
+    # assignment of ``urgency`` and written beside it by Core inserts: the inbox filters on it.
+    urgency_bits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     close_reason: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -119,6 +186,12 @@ class Thread(Base):
     messages: Mapped[list[Message]] = relationship(
         back_populates="thread", order_by="Message.platform_created_at, Message.id"
     )
+
+    @validates("urgency")
+    def _keep_urgency_bits(self, _key: str, flags: list[str] | None) -> list[str] | None:
+        """Every assignment of the flags (ingest, corrections, re-triage) moves the bits."""
+        self.urgency_bits = urgency_bits(flags)
+        return flags
 
 
 class Message(Base):

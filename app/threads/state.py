@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from app.models import Thread, ThreadStatus, Visibility
-from app.models.thread import NO_DUE
+from app.models.thread import NO_DUE, urgency_bits
 
 _NEW, _OPEN = ThreadStatus.NEW.value, ThreadStatus.OPEN.value
 _WAITING, _RESOLVED = ThreadStatus.WAITING.value, ThreadStatus.RESOLVED.value
@@ -78,8 +78,11 @@ class NewThread:
            "sla_due", "version")
 
     def row(self) -> dict[str, object]:
-        """The values of its INSERT."""
-        return {name: getattr(self, name) for name in self.ROW}
+        """The values of its INSERT (with the urgency flags' bit set: a Core insert runs no
+        ORM validator)."""
+        values: dict[str, object] = {name: getattr(self, name) for name in self.ROW}
+        values["urgency_bits"] = urgency_bits(self.urgency)
+        return values
 
 
 def bump_version(thread: Thread) -> None:
