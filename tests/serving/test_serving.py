@@ -134,3 +134,34 @@ def test_gevent_worker_serves_pages_and_websockets(
         for client in clients:
             client.disconnect()
     assert sys.modules.get("gevent.monkey") is None  # the test process itself stays threaded
+
+
+LIGHT_WEB_PROCESS = """
+import sys
+from app import create_app
+from app.outbox.composer import check_draft
+from app.triage import score_priority
+from tone import Analysis
+app = create_app({"ENV": "testing", "SECRET_KEY": "k", "FERNET_KEYS": [sys.argv[1]],
+                  "DATABASE_URL": "sqlite://", "REDIS_URL": "", "SANDBOX": False})
+with app.app_context():
+    check = check_draft("x", "write to jane.doe@example.com", handle="jane",
+                        signature=None, public=True)
+    assert [span["kind"] for span in check.pii] == ["email"], check.pii
+    score_priority(Analysis(language="en", polarity=0.0, subjectivity=0.0,
+                            category="other", urgency=(), pii=()),
+                   followers=10, segment="private", waited_seconds=0)
+heavy = sorted(name for name in ("tone.analyzer", "textblob", "nltk", "scipy", "lingua")
+               if name in sys.modules)
+print(",".join(heavy))
+"""
+
+
+def test_web_process_checks_drafts_without_loading_the_analyzer() -> None:
+    """The analyzer's libraries (about 115 MB) stay out of a web process: a draft's personal
+    data and a corrected priority need only the detector and the weights."""
+    done = subprocess.run([sys.executable, "-c", LIGHT_WEB_PROCESS, FERNET_KEY], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
