@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import event
 
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from app.serving import init_server_timing, resolve_async_mode
 
 # The thread aggregate's ORM hook (``sla_due``) must be registered before any flush.
 from app.threads import due as _thread_due  # noqa: F401
@@ -113,7 +114,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
-        async_mode="threading",
+        async_mode=resolve_async_mode(values["ASYNC_MODE"]),
         message_queue=values["REDIS_URL"] or None,
         # Only the console's own origin may open a socket (the default same-origin check).
         cors_allowed_origins=None,
@@ -145,6 +146,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
+    init_server_timing(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(inbox_bp)

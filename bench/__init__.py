@@ -14,4 +14,5 @@ BENCHMARKS: dict[str, str] = {
     "dashboard": "bench.dashboard",
     "latency": "bench.latency",
     "inbox": "bench.inbox",
+    "serving": "bench.serving",
 }

@@ -94,6 +94,13 @@ DEFAULTS: dict[str, Setting] = {
     "REQUEST_LOG": Setting(False, _bool, "log every HTTP request in `make run` (quiet by "
                            "default: the sandbox's polls would bury everything else)"),
     "INBOX_PAGE_SIZE": Setting(50, _int, "threads per inbox page"),
+    "ASYNC_MODE": Setting("auto", _choice("auto", "threading", "gevent"),
+                          "how the web process serves many sockets: gevent under "
+                          "`gunicorn -k gevent`, threading for `make run`; auto picks gevent "
+                          "when the process is monkey-patched by gevent, else threading"),
+    "SERVER_TIMING": Setting(False, _bool, "add a Server-Timing header splitting each "
+                             "response's server time into SQL, templates and the rest "
+                             "(benchmarks; off in production)"),
     "SCHEDULER_IN_WEB": Setting(False, _bool, "run the poll and housekeeping jobs inside the web "
                                 "process (single-process demo); production runs "
                                 "`flask --app wsgi scheduler` instead"),

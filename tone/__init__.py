@@ -8,10 +8,26 @@ Pure Python, no web framework or database: text in, frozen dataclasses out.
     ('account', ['hacked_account'])
 """
 
-from tone.analyzer import Analyzer, get_analyzer
+from typing import TYPE_CHECKING, Any
+
 from tone.config import PriorityWeights, ToneConfig
 from tone.priority import priority
 from tone.types import CATEGORIES, PII_KINDS, URGENCY_FLAGS, Analysis, PiiSpan, UrgencyFlag
+
+if TYPE_CHECKING:
+    from tone.analyzer import Analyzer, get_analyzer
+
+
+def __getattr__(name: str) -> Any:
+    # The analyzer pulls in TextBlob, NLTK (and SciPy through it), lingua and the classifier:
+    # about 200 MB. A web process that only reads the category and flag names (forms, the
+    # inbox filters) must not pay for it, so it is imported on first use (PEP 562).
+    if name in ("Analyzer", "get_analyzer"):
+        from tone import analyzer
+
+        return getattr(analyzer, name)
+    raise AttributeError(f"module 'tone' has no attribute {name!r}")
+
 
 __all__ = [
     "CATEGORIES",

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from app.corrections import bp, services
 from app.corrections.forms import TriageForm
 from app.extensions import db
+from app.filters import label
 from app.models import Thread
 from app.security import CARE_ROLES, current_actor, roles
 from tone.labels import sentiment_label
@@ -64,8 +65,8 @@ def sentiment_word(message: Any) -> dict[str, Any]:
     polarity = getattr(message, "polarity", None)
     word = sentiment_label(polarity, getattr(message, "category", None), flags,
                            getattr(message, "text", "") or "")
-    labels = {"negative": _("negative"), "neutral": _("neutral"), "positive": _("positive")}
-    return {"label": word, "text": labels[word], "polarity": polarity}
+    # The words come from the per-language label table: a thread page shows hundreds.
+    return {"label": word, "text": label("sentiment", word), "polarity": polarity}
 
 
 @bp.app_context_processor

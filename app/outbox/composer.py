@@ -57,5 +57,5 @@ def check_draft(network: str, body: str, *, handle: str | None, signature: str |
     """Check a draft: final text, platform length and limit, personal data spans in it."""
     text = final_text(network, body, handle=handle, signature=signature, public=public)
     limit = X_MAX if network == "x" else FACEBOOK_MAX
-    spans = [s.to_dict() for s in triage.analyzer()[0].detect_pii(text)] if public else []
+    spans = [s.to_dict() for s in triage.pii_detector().detect(text)] if public else []
     return DraftCheck(text=text, length=platform_length(network, text), limit=limit, pii=spans)
