@@ -88,7 +88,7 @@ _NOT_NAMES = frozenset({
     "svp", "stp", "merci", "c", "ce", "ca", "ça", "est", "sont", "pas", "ne", "qui", "que",
     "quand", "mon", "ma", "mes", "son", "sa", "ses", "ton", "ta", "y", "hier", "demain",
     "ajd", "aujourd", "bat", "bât", "batiment", "bâtiment", "appartement", "appart", "appt",
-    "apt", "etage", "étage", "code", "digicode", "porte", "interphone", "escalier", "mais",
+    "apt", "etage", "étage", "code", "digicode", "porte", "interphone", "escalier",
     "si", "sinon", "alors", "puis", "vers", "entre", "jamais", "toujours", "rien", "personne",
     "colis", "livreur", "commande", "cmd", "please", "thanks", "and", "the", "to", "là",
     "ici", "matin", "soir", "mdr", "lol",

@@ -232,7 +232,8 @@ def test_english_look_alikes(analyzer, text):
         ("123 Main St Apt 4, Springfield, IL 62701",
          ("address", "123 Main St Apt 4, Springfield, IL 62701")),
         ("14 Kings Road Chelsea SW3 4UD", ("address", "14 Kings Road Chelsea SW3 4UD")),
-        ("1 Infinite Loop, Cupertino, CA 95014", ("address", "1 Infinite Loop, Cupertino, CA 95014")),
+        ("1 Infinite Loop, Cupertino, CA 95014",
+         ("address", "1 Infinite Loop, Cupertino, CA 95014")),
     ],
 )
 def test_lenient_forms(analyzer, text, expected):
