@@ -79,12 +79,26 @@ _AMBIGUOUS_TYPES = frozenset(
 _WORD_RE = re.compile(r"[ \t]*,?[ \t]*([^\W\d_][\w’'\-]*)")
 _POSTCODE_RE = re.compile(r"[ \t]*,?[ \t]*(\d{5}|\d{2}[ ]\d{3})(?![\w])")
 _CITY_RE = re.compile(r"[ \t]+([^\W\d_][\w’'\-]*)")
+# A street name typed in lower case without a particle ("15 rue victor hugo"): one or two
+# words that are not everyday words, after a street type that is not an everyday noun.
+_LOWER_NAME_RE = re.compile(r"[ \t]+([^\W\d_][\w’'\-]+)(?:[ \t]+([^\W\d_][\w’'\-]+))?")
+_NOT_NAMES = frozenset({
+    "je", "j", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles", "et", "ou", "mais",
+    "donc", "car", "depuis", "pour", "par", "avec", "sans", "chez", "dans", "a", "à", "en",
+    "svp", "stp", "merci", "c", "ce", "ca", "ça", "est", "sont", "pas", "ne", "qui", "que",
+    "quand", "mon", "ma", "mes", "son", "sa", "ses", "ton", "ta", "y", "hier", "demain",
+    "ajd", "aujourd", "bat", "bât", "batiment", "bâtiment", "appartement", "appart", "appt",
+    "apt", "etage", "étage", "code", "digicode", "porte", "interphone", "escalier",
+    "si", "sinon", "alors", "puis", "vers", "entre", "jamais", "toujours", "rien", "personne",
+    "colis", "livreur", "commande", "cmd", "please", "thanks", "and", "the", "to", "là",
+    "ici", "matin", "soir", "mdr", "lol",
+})
 
 
 _STREET_TYPES_EN = (
     r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|close|way|crescent|cres|gardens|gdns"
     r"|terrace|place|pl|hill|grove|boulevard|blvd|court|ct|square|sq|parkway|pkwy|row|mews"
-    r"|park road|walk|rise|green"
+    r"|park road|walk|rise|green|loop|circle|cir|plaza|trail|highway|hwy|view|vale|wharf"
 )
 # An English street address: number (221B), one to three name words, the street type,
 # optionally a US direction; the town and the postcode are read after it.
@@ -102,6 +116,12 @@ _EN_STOP = frozenset({
 })
 _UK_POSTCODE_RE = re.compile(r"[ \t]*,?[ \t]*([A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2})(?![\w])")
 _US_STATE_ZIP_RE = re.compile(r"[ \t]*,?[ \t]*([A-Z]{2})[ \t]+(\d{5}(?:-\d{4})?)(?![\w])")
+# "123 Main St Apt 4", "55 Water St, Unit 2B": the flat or unit after the street.
+_UNIT_RE = re.compile(r"[ \t]*,?[ \t]*(?:apt|apartment|unit|suite|ste|flat|#)\.?[ \t]*#?\w{1,5}\b",
+                      re.IGNORECASE)
+# "14 Kings Road Chelsea SW3 4UD": a district named between the street and the postcode.
+_DISTRICT_POSTCODE_RE = re.compile(
+    r"(?:[ \t]+[A-Z][a-z'’-]+){1,2}(?=[ \t]*,?[ \t]*[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}(?![\w]))")
 _TOWN_RE = re.compile(r"[ \t]*,[ \t]*([A-Z][a-zà-ÿ'’]+(?:[ -][A-Z][a-zà-ÿ'’]+){0,2})")
 _NAME_THEN_POSTCODE_RE = re.compile(
     r"[ \t]+(?:[^\W\d_][\w’'\-]*[ \t]+){0,4}[^\W\d_][\w’'\-]*[ \t]*,?[ \t]*"
@@ -154,6 +174,13 @@ _PHONE_SHAPES: dict[str, re.Pattern[str]] = {
     "US": re.compile(r"(?:\+?1[ .-]?)?(?:\([2-9]\d{2}\)[ .-]?|[2-9]\d{2}[ .-])\d{3}[ .-]\d{4}"),
 }
 _MIN_PHONE_DIGITS = 8
+# A phone word shortly before a number typed without the usual grouping ("my cell is
+# 4155550198") makes an American number plausible.
+_PHONE_WORD_RE = re.compile(
+    r"(?:phone|tel|cell|mobile|number|num|call|text|ring|reach|contact|whatsapp|sms|"
+    r"appel\w*|joindre|portable|num[ée]ro|t[ée]l[ée]phone)\b[^\d\n]{0,25}$",
+    re.IGNORECASE,
+)
 # A stretch of the characters phone numbers are typed with, from a digit, "+" or "(".
 _PHONE_STRETCH_RE = re.compile(r"[\d+(][\d \t.\-()/+]{6,}[\d)]")
 
@@ -337,6 +364,8 @@ class PiiDetector:
                     if "'" in word or "’" in word:
                         end = pos  # "d'Alsace" carries the name in the same token
                     continue
+                if word.lower() in _NOT_NAMES:
+                    break  # "3 rue de la paix hier": the name ends before everyday words
                 if word[0].isupper():
                     capitalised = True
                 elif capitalised or lower or not particle:
@@ -361,13 +390,37 @@ class PiiDetector:
                 # Names typed in lower case without a particle ("rue émile zola") count
                 # when a postcode and a town follow.
                 named = _NAME_THEN_POSTCODE_RE.match(text, m.end())
-                if named is None:
+                if named is not None:
+                    end = named.end()
+                elif (end := self._lower_name_end(text, m)) == 0:
                     continue
-                end = named.end()
             else:
                 end = _with_town(text, end)
             found.append((m.start(), end))
         return found
+
+    @staticmethod
+    def _lower_name_end(text: str, m: re.Match[str]) -> int:
+        """End of a lower-case street name with no particle after an unambiguous street
+        type ("15 rue victor hugo", "12 bd haussmann"), with a following postcode and town;
+        0 when none."""
+        if m.group("type").lower().rstrip(".") in _AMBIGUOUS_TYPES:
+            return 0
+        name = _LOWER_NAME_RE.match(text, m.end())
+        if name is None or name.group(1).lower() in _NOT_NAMES or len(name.group(1)) < 3:
+            return 0
+        end = name.end(1)
+        second = name.group(2)
+        if second is not None and second.lower() not in _NOT_NAMES and len(second) >= 3:
+            end = name.end(2)
+        post = _POSTCODE_RE.match(text, end)
+        if post:
+            end = post.end()
+            city = _CITY_RE.match(text, end)
+            if city:
+                end = city.end()
+            return end
+        return _with_town(text, end)
 
     @staticmethod
     def _english_addresses(text: str) -> list[tuple[int, int]]:
@@ -382,6 +435,12 @@ class PiiDetector:
                                                for w in name_words):
                 continue
             end = m.end()
+            unit = _UNIT_RE.match(text, end)
+            if unit is not None:
+                end = unit.end()
+            district = _DISTRICT_POSTCODE_RE.match(text, end)
+            if district is not None:
+                end = district.end()
             post = _UK_POSTCODE_RE.match(text, end) or _US_STATE_ZIP_RE.match(text, end)
             if post is None:
                 town = _TOWN_RE.match(text, end)
@@ -423,6 +482,8 @@ class PiiDetector:
                     start, end = base + match.start, base + match.end
                     if not free(start, end):
                         continue
-                    if _plausible(match.raw_string, match.number, region):
+                    if _plausible(match.raw_string, match.number, region) or (
+                            region == "US" and phonenumbers.is_valid_number(match.number)
+                            and _PHONE_WORD_RE.search(text, max(0, start - 40), start)):
                         out.append((start, end))
         return out

@@ -22,7 +22,9 @@ def brand() -> Analyzer:
 
 
 def test_default_does_not_know_brand_words(analyzer):
-    assert analyzer.analyse("ma tirelire magique").category == "other"
+    # Without the brand's words the phrase is not read as the brand's category (what the
+    # classifier makes of a content-free phrase is not the point here).
+    assert analyzer.analyse("ma tirelire magique a disparu").category != "payment"
     assert analyzer.analyse("ma tirelire magique a disparu").urgency_names == ()
     assert analyzer.detect_pii("ref LBC-12345678 et VT123456") == []
 

@@ -213,3 +213,37 @@ def test_english_and_more_french_addresses(analyzer, address):
 )
 def test_english_look_alikes(analyzer, text):
     assert analyzer.detect_pii(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A wrong trunk 0 after +44 is still a phone number, not a card number.
+        ("ring me on +44 07911 123456 pls", ("phone", "+44 07911 123456")),
+        # An American number typed without grouping, after a phone word.
+        ("my cell is 4155550198", ("phone", "4155550198")),
+        # Lower-case French names without a particle, and street-type abbreviations.
+        ("j'habite 15 rue victor hugo depuis 3 ans", ("address", "15 rue victor hugo")),
+        ("15 rue victor hugo, 75011 Paris", ("address", "15 rue victor hugo, 75011 Paris")),
+        ("livrez au 12 bvd Haussmann svp", ("address", "12 bvd Haussmann")),
+        ("12 r. de la Paix", ("address", "12 r. de la Paix")),
+        ("on était 3 rue de la paix hier", ("address", "3 rue de la paix")),
+        # A flat or unit after the street, a district before a UK postcode, more types.
+        ("123 Main St Apt 4, Springfield, IL 62701",
+         ("address", "123 Main St Apt 4, Springfield, IL 62701")),
+        ("14 Kings Road Chelsea SW3 4UD", ("address", "14 Kings Road Chelsea SW3 4UD")),
+        ("1 Infinite Loop, Cupertino, CA 95014",
+         ("address", "1 Infinite Loop, Cupertino, CA 95014")),
+    ],
+)
+def test_lenient_forms(analyzer, text, expected):
+    assert spans(analyzer, text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["order 4155550198 shipped", "il y a 3 rue et 2 places", "j'ai 2 cours demain",
+     "ref 4155550198 please"],
+)
+def test_lenient_forms_keep_look_alikes_out(analyzer, text):
+    assert [k for k, _ in spans(analyzer, text) if k in ("phone", "address")] == []
