@@ -242,7 +242,8 @@ def _load_threads(channel_id: int, keys: Iterable[str]) -> dict[str, Thread]:
 # private (``receive_inbound`` and ``bump_version``); status, visibility and the due times
 # are written only when they change (their indexes and the ORM's ``sla_due`` hook).
 INBOUND_COLUMNS: tuple[str, ...] = (
-    "last_message_at", "category", "language", "sentiment", "urgency", "priority", "version",
+    "last_message_at", "category", "language", "sentiment", "urgency", "urgency_bits", "priority",
+    "version",
 )
 
 
