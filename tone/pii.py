@@ -185,6 +185,18 @@ _PHONE_WORD_RE = re.compile(
 _PHONE_STRETCH_RE = re.compile(r"[\d+(][\d \t.\-()/+]{6,}[\d)]")
 
 
+# A card number as printed, in groups of four: no phone plan groups digits so.
+_CARD_GROUPS_RE = re.compile(r"\d{4}(?:[ -]\d{4}){3}(?:[ -]?\d{1,3})?")
+
+
+def _iban_shaped(candidate: str) -> bool:
+    """Whether ``candidate`` has an IBAN's country code and that country's exact length
+    (whatever its checksum says)."""
+    compact = re.sub(r"[\s-]", "", candidate).upper()
+    expected = IBAN_LENGTHS.get(compact[:2])
+    return expected is not None and len(compact) == expected
+
+
 def _covered(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
     """Whether every position of ``start:end`` lies in one of the ``taken`` spans.
 
@@ -289,10 +301,16 @@ class PiiDetector:
 
         # Everything below holds digits.
         if any(ch.isdigit() for ch in text):
+            # Numbers shaped like an account or a card but failing their checksum (a typo)
+            # are not reported, yet no phone number hides inside them: the phone matcher,
+            # the costliest step, skips them.
+            not_phones: list[tuple[int, int]] = []
             for m in self._iban.finditer(text):
                 start, end = self._iban_bounds(text, m.start(), m.end())
                 if end:
                     add("iban", start, end)
+                elif _iban_shaped(m.group()):
+                    not_phones.append((m.start(), m.end()))
             # Context-anchored references first: an order number that happens to pass
             # Luhn is still an order number.
             for regex in self._tracking:
@@ -306,11 +324,13 @@ class PiiDetector:
                 # Issuer prefixes 2-6 (Mastercard, Amex, Visa...) cut chance hits.
                 if raw[0] in "23456" and luhn_valid(raw):
                     add("card", m.start(), m.start() + len(raw))
+                elif _CARD_GROUPS_RE.fullmatch(raw):
+                    not_phones.append((m.start(), m.start() + len(raw)))
             for start, end in self._addresses(text):
                 add("address", start, end)
             for start, end in self._english_addresses(text):
                 add("address", start, end)
-            for start, end in self._phones(text, taken):
+            for start, end in self._phones(text, [*taken, *not_phones]):
                 add("phone", start, end)
         spans.sort(key=lambda s: s.start)
         return spans
@@ -476,6 +496,8 @@ class PiiDetector:
             base = max(0, stretch.start() - 1)
             window = text[base : stretch.end() + 1]
             for region in PHONE_REGIONS:
+                if out and _covered(stretch.start(), stretch.end(), [*taken, *out]):
+                    break  # an earlier region read the whole stretch
                 shape = _PHONE_SHAPES.get(region)
                 leniency = Leniency.POSSIBLE if shape is not None else Leniency.VALID
                 for match in PhoneNumberMatcher(window, region, leniency=leniency):
