@@ -1,4 +1,7 @@
-"""Demo of the tone committee: two past months of replies, one review closed, one open.
+"""Demo of the tone committee: three past months of replies, two reviews closed, one open.
+
+Two closed reviews give each demo agent two reports, so the trend page draws a line, not a
+dot; the most recent month's review is left half scored, as on a committee's morning.
 
 Called by ``seed_demo``. Idempotent: a month's replies are generated only when the demo
 agents have none in that month (another part of the demo may have added history), and a
@@ -99,11 +102,13 @@ ACK = {"fr": "Nous vous avons envoyé un message privé.",
        "en": "We've sent you a direct message."}
 
 
-def _months(now: datetime, timezone: str) -> tuple[str, str]:
-    """The two months before the current one: (older, previous)."""
-    previous = services.previous_month(now, timezone)
-    start, _end = month_bounds(previous, timezone)
-    return services.previous_month(start + timedelta(hours=1), timezone), previous
+def _months(now: datetime, timezone: str) -> tuple[str, str, str]:
+    """The three months before the current one, oldest first."""
+    months = [services.previous_month(now, timezone)]
+    for _ in range(2):
+        start, _end = month_bounds(months[0], timezone)
+        months.insert(0, services.previous_month(start + timedelta(hours=1), timezone))
+    return months[0], months[1], months[2]
 
 
 def _has_replies(brand: Brand, month: str, agent_ids: list[int]) -> bool:
@@ -193,7 +198,9 @@ def _generate(brand: Brand, month: str, channels: dict[str, Channel],
 
 def _demo_scores(review: Review, text: str) -> dict[str, object]:
     """Plausible, stable scores of a demo reply (as a supervisor might give them)."""
-    digest = hashlib.sha256(text.encode()).digest()
+    # The month is part of the seed: the same demo reply scores differently from one
+    # month to the next, so the trend moves as a real one would.
+    digest = hashlib.sha256(f"{review.month} {text}".encode()).digest()
     values: dict[str, object] = {}
     for criterion in review.rubric.criteria:
         key, points = criterion["key"], int(criterion["points"])
@@ -210,19 +217,21 @@ def _demo_scores(review: Review, text: str) -> dict[str, object]:
 
 def seed_review_demo(brand: Brand, channels: dict[str, Channel], users: dict[str, User],
                      now: datetime) -> int:
-    """Past months' replies, a closed review and an open one; returns threads created."""
+    """Past months' replies, two closed reviews and an open one; returns threads created."""
     db.session.flush()
     agents = [(users["agent"], "fr"), (users["agent2"], "en")]
     supervisor = users["supervisor"]
-    older, previous = _months(now, brand.timezone)
+    *closed, previous = _months(now, brand.timezone)
     created = 0
-    for month in (older, previous):
+    for month in (*closed, previous):
         if not _has_replies(brand, month, [a.id for a, _lang in agents]):
             created += _generate(brand, month, channels, agents)
     db.session.commit()
     exists = {m for m, in db.session.execute(
         db.select(Review.month).filter_by(brand_id=brand.id))}
-    if older not in exists:
+    for older in closed:
+        if older in exists:
+            continue
         review = services.open_review(brand.id, older, seed=f"demo-{older}", now=now)
         for n, item in enumerate(review.items):
             services.score_item(
