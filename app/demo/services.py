@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.auth.passwords import hash_password
 from app.channels import crypto
+from app.dashboard.upkeep import refresh as refresh_rollups
 from app.demo.content import CANNED, CANNED_CATEGORIES, CONVERSATIONS, DEMO_USERS
 from app.demo.history import seed_history
 from app.demo.review import seed_review_demo
@@ -123,6 +124,9 @@ def seed_demo(instance_path: Path, sandbox: SandboxStore | None = None,
                                     [users["agent"], users["agent2"]], now)
     created_threads += seed_review_demo(brand, channels, users, now)
     db.session.commit()
+    # The rollup job's first run, now: the brand user lands on computed figures (the live
+    # demo conversations included), not on "not computed yet" until the scheduler's minute.
+    refresh_rollups(now)
     return SeedReport(
         passwords={k: (DEMO_USERS[k]["email"], passwords[k]) for k in DEMO_USERS},
         created_users=created_users,
