@@ -70,7 +70,7 @@ def test_web_app_pages_do_not_load_migrations_or_the_analyzer(tmp_path: Path) ->
     assert not loaded, f"the web process imported {sorted(loaded)}"
 
 
-def test_flask_db_still_migrates(tmp_path: Path) -> None:
+def test_flask_db_still_migrates_and_wsgi_freezes(tmp_path: Path) -> None:
     """``flask db`` binds Flask-Migrate when used: upgrade and current work from the CLI."""
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": url, "CARE_ENV": "testing",
@@ -84,3 +84,9 @@ def test_flask_db_still_migrates(tmp_path: Path) -> None:
                              text=True, timeout=120, check=False)
     assert current.returncode == 0, current.stderr[-3000:]
     assert "(head)" in current.stdout
+    # The served entry point leaves its start-up objects out of the collector's passes.
+    frozen = subprocess.run([sys.executable, "-c", "import gc, wsgi; print(gc.get_freeze_count())"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                            check=False)
+    assert frozen.returncode == 0, frozen.stderr[-3000:]
+    assert int(frozen.stdout.split()[-1]) > 10_000
