@@ -14,7 +14,7 @@ from flask import Flask, request
 from flask_login import current_user
 from sqlalchemy import event
 
-from app.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from app.extensions import babel, csrf, db, limiter, login_manager, socketio
 from app.serving import init_server_timing, resolve_async_mode
 
 # The thread aggregate's ORM hook (``sla_due``) must be registered before any flush.
@@ -99,7 +99,9 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_size": 10}
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
+    from app import migrations_cli
+
+    migrations_cli.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
@@ -175,12 +177,6 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
 
     logging.getLogger("care").setLevel(logging.INFO)
     return app
-
-
-def _migrations_dir() -> Any:
-    from pathlib import Path
-
-    return Path(__file__).resolve().parent.parent / "migrations"
 
 
 def _mount_sandbox(app: Flask) -> None:

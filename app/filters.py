@@ -74,18 +74,34 @@ class DateFormatter:
         hour = local.hour % 12 or 12
         return f"{hour}:{local.minute:02d} {self.names.pm if local.hour >= 12 else self.names.am}"
 
+    def local(self, value: datetime) -> datetime:
+        """``value`` in the brand's time zone (naive values are UTC, as stored)."""
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(self.zone)
+
     def format(self, value: datetime, width: str = "short") -> str:
         """The date as ``dt`` documents it."""
-        if value.tzinfo is None:  # stored times are UTC
-            value = value.replace(tzinfo=UTC)
-        local = value.astimezone(self.zone)
+        local = self.local(value)
+        return self.long(local) if width == "long" else self.short(local)
+
+    def short(self, local: datetime) -> str:
+        """``dt``'s short form of a date already in the brand's time zone."""
         names = self.names
-        if width == "long":
-            return (f"{names.days_wide[local.weekday()]} {local.day} "
-                    f"{names.months_wide[local.month]} {local.year}, {self.clock(local)}")
         year = f" {local.year}" if local.year != self.this_year else ""
         return (f"{names.days_short[local.weekday()]} {local.day} "
                 f"{names.months_short[local.month]}{year}, {self.clock(local)}")
+
+    def long(self, local: datetime) -> str:
+        """``dt``'s long form of a date already in the brand's time zone."""
+        names = self.names
+        return (f"{names.days_wide[local.weekday()]} {local.day} "
+                f"{names.months_wide[local.month]} {local.year}, {self.clock(local)}")
+
+    def short_and_long(self, value: datetime) -> tuple[str, str]:
+        """Both forms of one date (shown and its hover), converted to the zone once."""
+        local = self.local(value)
+        return self.short(local), self.long(local)
 
 
 def date_formatter() -> DateFormatter:
@@ -174,6 +190,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["header_channels"] = _header_channels
     app.jinja_env.globals["sort_key"] = _sort_key
     app.jinja_env.globals["week_days"] = week_days
+    # For templates that show many values: resolved once before a loop, not per value.
+    app.jinja_env.globals["date_formatter"] = date_formatter
+    app.jinja_env.globals["labels_table"] = labels_for_locale
     app.jinja_env.filters["highlight_pii"] = highlight_pii
     init_labels(app)
 

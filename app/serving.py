@@ -14,6 +14,7 @@ benchmarks: when the setting is off nothing is registered at all.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import time
@@ -51,6 +52,20 @@ def resolve_async_mode(setting: str) -> str:
                     "serve it with `gunicorn -k gevent -w 1 wsgi:app`")
     return setting
 
+
+
+def freeze_startup_objects() -> None:
+    """Leave the objects made while the app started out of the garbage collector's passes.
+
+    The modules, the routes, the templates and the mappers (about 185,000 objects) live as
+    long as the process, yet every full collection walked them all: on a 500-message thread
+    page, which allocates enough to trigger several, the collector took about 27 ms of CPU
+    (8 ms once frozen). ``gc.freeze`` moves them to a generation it never scans; what is
+    already garbage is collected first so that it is not kept for good. Called once, by the
+    served entry point (``wsgi.py``), not by ``create_app``: a test process builds many apps.
+    """
+    gc.collect()
+    gc.freeze()
 
 # --- Server-Timing (benchmarks only) ------------------------------------------------------
 

@@ -132,7 +132,7 @@ def row(thread_id: int) -> Any:
     item = queries.thread_if_matches(thread_id, filters)
     if item is None:
         return "", 204
-    html = render_template("inbox/_row.html", t=item, row_sort=filters.sort)
+    html = render_template("inbox/_row.html", threads=[item], row_sort=filters.sort)
     return html, 200, {"X-Sort-Key": queries.sort_key(item, filters.sort)}
 
 
@@ -143,7 +143,7 @@ def message_fragment(thread_id: int, message_id: int) -> Any:
     message = db.session.get(Message, message_id)
     if message is None or message.thread_id != thread_id:
         abort(404)
-    return render_template("inbox/_message.html", m=message, thread=message.thread,
+    return render_template("inbox/_message.html", messages=[message], thread=message.thread,
                            retry_form=RetryForm())
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from twitter_text import parse_tweet
-
 from app import triage
 
 X_MAX = 280
@@ -35,6 +33,10 @@ class DraftCheck:
 def platform_length(network: str, text: str) -> int:
     """Length as the platform counts it: X weights characters and counts URLs as 23."""
     if network == "x":
+        # Imported here: twitter-text pulls in pkg_resources (about 11 MB resident), and
+        # the web process counts a length only when an agent checks or sends a reply.
+        from twitter_text import parse_tweet
+
         return int(parse_tweet(text).weightedLength)
     return len(text)
 
