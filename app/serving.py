@@ -53,7 +53,6 @@ def resolve_async_mode(setting: str) -> str:
     return setting
 
 
-
 def freeze_startup_objects() -> None:
     """Leave the objects made while the app started out of the garbage collector's passes.
 
@@ -66,6 +65,7 @@ def freeze_startup_objects() -> None:
     """
     gc.collect()
     gc.freeze()
+
 
 # --- Server-Timing (benchmarks only) ------------------------------------------------------
 

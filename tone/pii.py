@@ -192,7 +192,7 @@ _CARD_GROUPS_RE = re.compile(r"\d{4}(?:[ -]\d{4}){3}(?:[ -]?\d{1,3})?")
 def _iban_shaped(candidate: str) -> bool:
     """Whether ``candidate`` has an IBAN's country code and that country's exact length
     (whatever its checksum says)."""
-    compact = re.sub(r"[\s-]", "", candidate).upper()
+    compact = _compact_iban(candidate)
     expected = IBAN_LENGTHS.get(compact[:2])
     return expected is not None and len(compact) == expected
 
@@ -213,9 +213,14 @@ def _covered(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
     return False
 
 
+def _compact_iban(candidate: str) -> str:
+    """An IBAN as typed, without its spaces and dashes, upper-cased."""
+    return re.sub(r"[\s-]", "", candidate).upper()
+
+
 def iban_valid(candidate: str) -> bool:
     """True when ``candidate`` (spaces allowed) is a well-formed IBAN with a valid mod-97."""
-    compact = re.sub(r"[\s-]", "", candidate).upper()
+    compact = _compact_iban(candidate)
     if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{8,30}", compact):
         return False
     expected = IBAN_LENGTHS.get(compact[:2])
