@@ -55,21 +55,25 @@ def parse_term(term: str) -> tuple[Element, ...]:
 
 def _match_from(elems: tuple[Element, ...], toks: list[str], i: int, k: int) -> int:
     """End index (exclusive) of elems[k:] matched at toks[i:], or -1."""
-    if k == len(elems):
-        return i
-    kind, value = elems[k]
-    if kind == "g":
-        for skip in range(GAP + 1):
-            end = _match_from(elems, toks, i + skip, k + 1)
-            if end >= 0:
-                return end
-        return -1
-    if i >= len(toks):
-        return -1
-    tok = toks[i]
-    if tok == value if kind == "w" else tok.startswith(value):
-        return _match_from(elems, toks, i + 1, k + 1)
-    return -1
+    n = len(toks)
+    last = len(elems)
+    # Words and prefixes are walked in a loop; only a gap branches (recursion).
+    while k < last:
+        kind, value = elems[k]
+        if kind == "g":
+            for skip in range(GAP + 1):
+                end = _match_from(elems, toks, i + skip, k + 1)
+                if end >= 0:
+                    return end
+            return -1
+        if i >= n:
+            return -1
+        tok = toks[i]
+        if not (tok == value if kind == "w" else tok.startswith(value)):
+            return -1
+        i += 1
+        k += 1
+    return i
 
 
 class TermIndex:
@@ -122,7 +126,8 @@ class TermIndex:
             best: dict[str, tuple[int, int, int]] = {}  # group -> (end, length, term index)
             for idx in self._starting_at(tok):
                 elems, group, _weight = self._terms[idx]
-                end = _match_from(elems, toks, i, 0)
+                # The first element matched when the term was looked up by this token.
+                end = i + 1 if len(elems) == 1 else _match_from(elems, toks, i + 1, 1)
                 if end < 0:
                     continue
                 rank = best.get(group)
@@ -136,6 +141,7 @@ class TermIndex:
         return out
 
     def _starting_at(self, tok: str) -> tuple[int, ...]:
+        """The terms whose first element matches ``tok`` (its word, or a prefix of it)."""
         found = self._starts.get(tok)
         if found is None:
             candidates = list(self._exact.get(tok, ()))
