@@ -181,6 +181,7 @@ _PHONE_WORD_RE = re.compile(
     r"appel\w*|joindre|portable|num[ée]ro|t[ée]l[ée]phone)\b[^\d\n]{0,25}$",
     re.IGNORECASE,
 )
+_ANY_DIGIT_RE = re.compile(r"\d")
 # A stretch of the characters phone numbers are typed with, from a digit, "+" or "(".
 _PHONE_STRETCH_RE = re.compile(r"[\d+(][\d \t.\-()/+]{6,}[\d)]")
 
@@ -304,8 +305,8 @@ class PiiDetector:
             if not any(span[0] < e and s < span[1] for s, e in taken):
                 taken.append(span)
 
-        # Everything below holds digits.
-        if any(ch.isdigit() for ch in text):
+        # Everything below holds digits (``\d``: every pattern below reads its digits so).
+        if _ANY_DIGIT_RE.search(text) is not None:
             # Numbers shaped like an account or a card but failing their checksum (a typo)
             # are not reported, yet no phone number hides inside them: the phone matcher,
             # the costliest step, skips them.
