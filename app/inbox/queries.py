@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import ScalarSelect, Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.dashboard.metrics import day_bounds
@@ -346,17 +346,31 @@ def bounded_count(filters: InboxFilters, cap: int = COUNT_CAP) -> int:
     a second write path to keep them exact. A count stops at ``cap`` (shown "999+"), so
     an index-served bounded count is exact where it is shown exactly.
     """
+    return int(db.session.scalar(select(_bounded(filters, cap))) or 0)
+
+
+def _bounded(filters: InboxFilters, cap: int) -> ScalarSelect[int]:
+    """The bounded count of :func:`bounded_count` as a scalar sub-select."""
     # Unordered on purpose: the planner picks the index whose condition holds the most
     # filters (ordered like the list, it would walk the list's index through every row of
     # a status whose other filter matches none: "closed" and "SLA breached").
     inner = _filtered(filters).with_only_columns(Thread.id).limit(cap).subquery()
-    return int(db.session.scalar(select(func.count()).select_from(inner)) or 0)
+    return select(func.count()).select_from(inner).scalar_subquery()
+
+
+#: The status tabs of the inbox, in their order.
+STATUS_TABS: tuple[str, ...] = ("active", *[s.value for s in ThreadStatus])
 
 
 def status_counts(filters: InboxFilters, cap: int = COUNT_CAP) -> dict[str, int]:
-    """Bounded counts per status filter, under the other current filters."""
-    return {status: bounded_count(filters.with_status(status), cap)
-            for status in ("active", *[s.value for s in ThreadStatus])}
+    """Bounded counts per status tab, under the other current filters.
+
+    One statement of six scalar sub-selects, each planned on its own as
+    :func:`bounded_count` is: one round trip to the database instead of six.
+    """
+    row = db.session.execute(select(*(_bounded(filters.with_status(status), cap).label(status)
+                                      for status in STATUS_TABS))).one()
+    return {status: int(value or 0) for status, value in zip(STATUS_TABS, row, strict=True)}
 
 
 def format_count(count: int, cap: int = COUNT_CAP) -> str:
