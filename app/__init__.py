@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import event
 
 from app.extensions import babel, csrf, db, limiter, login_manager, socketio
+from app.models.types import json_loads
 from app.serving import init_server_timing, resolve_async_mode
 
 # The thread aggregate's ORM hook (``sla_due``) must be registered before any flush.
@@ -94,9 +95,11 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             "connect_args": {"timeout": 30, "check_same_thread": False},
+            "json_deserializer": json_loads,
         }
     else:
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_size": 10}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_size": 10,
+                                                   "json_deserializer": json_loads}
 
     db.init_app(app)
     from app import migrations_cli

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,3 +42,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)
+
+
+#: The JSON texts most stored lists and objects hold (no attachment, no edit, no flag).
+_EMPTY: dict[str | bytes, Callable[[], Any]] = {"[]": list, b"[]": list, "{}": dict, b"{}": dict}
+
+
+def json_loads(data: str | bytes) -> Any:
+    """The engines' JSON reader (``json_deserializer``): an empty list or object is made
+    without the parser, which a 500-message thread page otherwise ran 2,000 times."""
+    empty = _EMPTY.get(data)
+    return empty() if empty is not None else json.loads(data)
