@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from babel.dates import format_timedelta as babel_timedelta
 from flask import Flask, current_app
 from flask_babel import format_decimal, format_timedelta, get_locale, get_timezone
 from flask_babel import gettext as _
@@ -61,11 +62,14 @@ class DateNames:
 class DateFormatter:
     """``dt`` for one language, time zone and clock: what a request needs, resolved once."""
 
-    def __init__(self, names: DateNames, zone: tzinfo, twelve_hour: bool) -> None:
+    def __init__(self, names: DateNames, zone: tzinfo, twelve_hour: bool,
+                 locale: Any = None) -> None:
         self.names = names
         self.zone = zone
         self.twelve_hour = twelve_hour
         self.this_year = utcnow().astimezone(zone).year
+        self.locale = locale
+        self.just_now = str(_("just now")) if locale is not None else "just now"
 
     def clock(self, local: datetime) -> str:
         """``HH:mm``, or ``h:mm a`` (English in an American zone)."""
@@ -98,6 +102,19 @@ class DateFormatter:
         return (f"{names.days_wide[local.weekday()]} {local.day} "
                 f"{names.months_wide[local.month]} {local.year}, {self.clock(local)}")
 
+    def ago(self, value: datetime) -> str:
+        """The ``ago`` filter in this formatter's language (Babel's own wording)."""
+        age = utcnow() - value
+        if age < timedelta(minutes=1):
+            return self.just_now
+        return babel_timedelta(min(-age, timedelta(0)), add_direction=True, locale=self.locale)
+
+    def when(self, value: datetime | None) -> str:
+        """The ``when`` filter with this formatter: relative while recent, else the date."""
+        if value is None:
+            return ""
+        return self.ago(value) if utcnow() - value < RECENT else self.format(value)
+
     def short_and_long(self, value: datetime) -> tuple[str, str]:
         """Both forms of one date (shown and its hover), converted to the zone once."""
         local = self.local(value)
@@ -124,7 +141,7 @@ def date_formatter() -> DateFormatter:
     names = names_by_locale.get(key)
     if names is None:
         names = names_by_locale[key] = DateNames(locale)
-    formatter = DateFormatter(names, get_timezone(), clock_pattern() == "h:mm a")
+    formatter = DateFormatter(names, get_timezone(), clock_pattern() == "h:mm a", locale)
     if in_request:
         g.care_date_formatter = (locale, formatter)
     return formatter
@@ -143,9 +160,7 @@ def dt(value: datetime | None, width: str = "short") -> str:
 
 def when(value: datetime | None) -> str:
     """Relative while recent ("12 minutes ago"), then the unambiguous date."""
-    if value is None:
-        return ""
-    return ago(value) if utcnow() - value < RECENT else dt(value)
+    return date_formatter().when(value)
 
 
 def author_name(author: object, network: str | None = None) -> str:
@@ -186,6 +201,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["num"] = lambda v: format_decimal(v) if v is not None else ""
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["sla_info"] = sla_info
+    app.jinja_env.globals["sla_chips"] = sla_chips
     app.jinja_env.globals["live_seq"] = _live_seq
     app.jinja_env.globals["header_channels"] = _header_channels
     app.jinja_env.globals["sort_key"] = _sort_key
@@ -280,33 +296,62 @@ def init_labels(app: Flask) -> None:
         app.jinja_env.globals[f"{kind}_label"] = (lambda k: lambda v: label(k, v))(kind)
 
 
+class SlaChips:
+    """``sla_info`` for one page: the words and the date formatter resolved once.
+
+    An inbox page shows fifty chips; looking the language, the zone and three sentences up
+    again for each took a third of the rows' rendering.
+    """
+
+    def __init__(self, formatter: DateFormatter) -> None:
+        self.fmt = formatter
+        # Translated once with the placeholder kept, filled per chip.
+        self.late = str(_("late by %(t)s", t="%(t)s"))
+        self.resolution = str(_("Resolution due %(t)s", t="%(t)s"))
+        self.first_response = str(_("First response due %(t)s", t="%(t)s"))
+
+    def info(self, thread: Thread) -> dict[str, str] | None:
+        """The SLA chip of a thread: time left on the clock that applies (``app.threads``)."""
+        from app.sla.clock import sla_state
+        from app.threads import DueKind, applicable_due
+
+        applies = applicable_due(thread)
+        if applies is None:
+            return None
+        due, now = applies.due, utcnow()
+        state = sla_state(due, now)
+        left = due - now
+        # Short units ("3 h", "58 min"): the pill fits its column in both languages.
+        if left.total_seconds() < 0:
+            label = self.late.replace("%(t)s", self.short_delta(-left))
+        else:
+            label = self.short_delta(left)
+        sentence = self.resolution if applies.kind is DueKind.RESOLUTION else self.first_response
+        return {"state": state, "label": label,
+                "title": sentence.replace("%(t)s", self.fmt.format(due))}
+
+    def short_delta(self, delta: timedelta) -> str:
+        """"3 h", "58 min": Babel's short units in the page's language."""
+        return babel_timedelta(delta, threshold=1.0, format="short", locale=self.fmt.locale)
+
+
+def sla_chips() -> SlaChips:
+    """The SLA chip maker of the current language and zone (once per request)."""
+    from flask import g, has_request_context
+
+    formatter = date_formatter()
+    if has_request_context():
+        seen: SlaChips | None = g.get("care_sla_chips")
+        if seen is not None and seen.fmt is formatter:
+            return seen
+        g.care_sla_chips = chips = SlaChips(formatter)
+        return chips
+    return SlaChips(formatter)
+
+
 def sla_info(thread: Thread) -> dict[str, str] | None:
     """The SLA chip of a thread: time left on the clock that applies (``app.threads``)."""
-
-    from app.sla.clock import sla_state
-    from app.threads import DueKind, applicable_due
-
-    applies = applicable_due(thread)
-    if applies is None:
-        return None
-    due, now = applies.due, utcnow()
-    state = sla_state(due, now)
-    left = due - now
-    # Short units ("3 h", "58 min"): the pill fits its column in both languages.
-    if left.total_seconds() < 0:
-        label = _("late by %(t)s", t=_short_delta(-left))
-    else:
-        label = _short_delta(left)
-    title = (_("Resolution due %(t)s", t=dt(due))
-             if applies.kind is DueKind.RESOLUTION
-             else _("First response due %(t)s", t=dt(due)))
-    return {"state": state, "label": label, "title": title}
-
-
-def _short_delta(delta: timedelta) -> str:
-    from babel.dates import format_timedelta as babel_timedelta
-
-    return babel_timedelta(delta, threshold=1.0, format="short", locale=get_locale())
+    return sla_chips().info(thread)
 
 
 def highlight_pii(text: str, spans: list[dict[str, Any]] | None) -> Markup:
