@@ -22,7 +22,8 @@ What it measures, per case of ``CASES`` (the paths the serving bench loads over 
 app's own ``list_threads`` (the list query, its 51 rows loaded as objects) and
 ``status_counts`` (the six counts of the tabs), p50 and p99 over repeated runs with a fresh
 session each time, beside the target (list query <= 5 ms); and the thread page's query
-(``thread_with_messages``: the thread, its 500 messages and their agents).
+(``thread_page``: the thread, its latest 100 of 500 messages and their agents, and the
+count of the earlier ones).
 
     python -m bench inbox [--threads N] [--repeat N] [--rebuild]
 """
@@ -102,6 +103,7 @@ def _cases() -> list[tuple[str, str]]:
         ("inbox opened last 30 days, channel, newest",
          f"/inbox?status=all&channel=3&sort=recent&{month}"),
         ("thread 500 messages", f"/inbox/threads/{LONG_THREAD}"),
+        ("thread 500 messages, all shown", f"/inbox/threads/{LONG_THREAD}?messages=all"),
     ]
 
 
@@ -379,6 +381,16 @@ def build(url: str, threads: int = THREADS) -> None:
         db.engine.dispose()
 
 
+def thread_page_of(path: str) -> Any:
+    """``queries.thread_page`` as a thread page's path asks for it (``?messages=all``)."""
+    from app.inbox import queries
+
+    parts = urlsplit(path)
+    every = dict(parse_qsl(parts.query)).get("messages") == "all"
+    return queries.thread_page(int(parts.path.rsplit("/", 1)[1]),
+                               None if every else queries.LATEST_MESSAGES)
+
+
 def _app(url: str) -> Any:
     from cryptography.fernet import Fernet
 
@@ -471,8 +483,8 @@ def _run(path: str, me: int) -> tuple[list[tuple[str, Any]], list[tuple[str, Any
     if path.startswith("/inbox/threads/"):
         sa.event.listen(db.engine, "before_cursor_execute", listed)
         try:
-            item = queries.thread_with_messages(int(path.rsplit("/", 1)[1]))
-            shown = len(item.messages) if item else 0
+            page = thread_page_of(path)
+            shown = len(page.messages) if page else 0
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", listed)
         return listed.statements, [], shown

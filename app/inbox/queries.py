@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ScalarSelect, Select, and_, bindparam, func, or_, select, tuple_
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.dashboard.metrics import day_bounds
 from app.extensions import db
@@ -319,12 +319,44 @@ def list_threads(
     return rows[:limit], next_cursor
 
 
-def thread_with_messages(thread_id: int) -> Thread | None:
-    """A thread with its messages in order (and their agents) for the thread page: the
-    messages in one query served by ``ix_messages_thread_time``."""
-    return db.session.get(
-        Thread, thread_id,
-        options=[selectinload(Thread.messages).joinedload(Message.agent)])
+#: The thread page shows this many of the latest messages; the earlier ones on demand.
+LATEST_MESSAGES = 100
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    """What the thread page shows: the thread, its latest messages in order, and how many
+    earlier messages it leaves out (0 when it shows them all)."""
+
+    thread: Thread
+    messages: list[Message]
+    earlier: int = 0
+
+
+def thread_page(thread_id: int, latest: int | None = LATEST_MESSAGES) -> ThreadPage | None:
+    """The thread and its ``latest`` messages (all of them with None), with their agents.
+
+    An agent answers the end of a conversation: a thread of hundreds of messages (a long
+    private exchange) opens on its latest ones, the earlier ones a click away. Both reads
+    are served by ``ix_messages_thread_time`` (the latest walk it backwards and stop).
+    """
+    thread = db.session.get(Thread, thread_id)
+    if thread is None:
+        return None
+    stmt = select(Message).where(Message.thread_id == thread_id).options(
+        joinedload(Message.agent))
+    if latest is None:
+        return ThreadPage(thread, list(db.session.scalars(
+            stmt.order_by(Message.platform_created_at, Message.id))))
+    newest_first = list(db.session.scalars(
+        stmt.order_by(Message.platform_created_at.desc(), Message.id.desc()).limit(latest)))
+    newest_first.reverse()
+    earlier = 0
+    if len(newest_first) == latest:
+        total = db.session.scalar(select(func.count()).select_from(Message)
+                                  .where(Message.thread_id == thread_id)) or 0
+        earlier = max(0, total - latest)
+    return ThreadPage(thread, newest_first, earlier)
 
 
 def bounded_count(filters: InboxFilters, cap: int = COUNT_CAP) -> int:

@@ -49,7 +49,7 @@ def index() -> Any:
 
 
 def _load_thread(thread_id: int) -> Thread:
-    item = queries.thread_with_messages(thread_id)
+    item = db.session.get(Thread, thread_id)
     if item is None:
         abort(404)
     return item
@@ -75,9 +75,10 @@ def _keep_refused(thread_id: int, form: ReplyForm, refusal: SendRefused) -> Any:
 
 
 def render_thread(item: Thread, form: ReplyForm | None = None, status: int = 200,
-                  refusal: SendRefused | None = None) -> Any:
+                  refusal: SendRefused | None = None, *, all_messages: bool = False) -> Any:
     """The thread page (its action bar and ticket panel read failed forms from ``g``); a
-    draft refused by the last post is restored with its reason."""
+    draft refused by the last post is restored with its reason. It shows the latest
+    messages (:data:`queries.LATEST_MESSAGES`), or all of them with ``all_messages``."""
     kept = session.get("refused_reply")
     if form is None and kept and kept.get("thread_id") == item.id:
         session.pop("refused_reply")
@@ -91,15 +92,20 @@ def render_thread(item: Thread, form: ReplyForm | None = None, status: int = 200
         form = ReplyForm(formdata=None)
         form.idempotency_key.data = new_idempotency_key()
         form.version.data = str(item.version)
+    page = queries.thread_page(item.id, None if all_messages else queries.LATEST_MESSAGES)
+    assert page is not None  # the caller holds the thread
     return render_template("inbox/thread.html", thread=item, form=form, refusal=refusal,
+                           messages=page.messages, earlier=page.earlier,
                            retry_form=RetryForm(), history=queries.author_history(item)), status
 
 
 @bp.route("/inbox/threads/<int:thread_id>")
 @roles(CARE_ROLES)
 def thread(thread_id: int) -> Any:
-    """One thread with its messages in order, and its author."""
-    return render_thread(_load_thread(thread_id))
+    """One thread with its latest messages in order (``?messages=all``: every one), and its
+    author."""
+    return render_thread(_load_thread(thread_id),
+                         all_messages=request.args.get("messages") == "all")
 
 
 @bp.route("/inbox/threads/<int:thread_id>/reply", methods=["POST"])

@@ -5,7 +5,7 @@ A database of realistic shape is built by the inbox bench's own generator (``ben
 database of its own: a SQLite file, or ``<DATABASE_URL's database>_plans`` on PostgreSQL.
 For each case of ``bench.inbox.CASES`` (each sort, each filter, common combinations, first
 and later pages, the 500-message thread) the app's own functions run (``list_threads``,
-``bounded_count`` per status tab, ``thread_with_messages``); the SQL they send is captured
+``bounded_count`` per status tab, ``thread_page``: its latest messages and all of them); the SQL they send is captured
 and explained (``EXPLAIN QUERY PLAN`` on SQLite, ``EXPLAIN (FORMAT JSON)`` on PostgreSQL).
 
 Asserted: no sequential scan of threads or messages; no sort of the full result. A sort is
@@ -32,7 +32,7 @@ from tests.helpers import DATABASE_URL, app_settings
 
 THREADS = 50_000
 #: Query arguments that only choose the status set, the order and the page.
-ORDER_ONLY = {"status", "sort", "after"}
+ORDER_ONLY = {"status", "sort", "after", "messages"}
 
 
 def _plans_url(tmp: Path) -> str:
@@ -80,7 +80,10 @@ def _run_case(path: str, me: int) -> list[tuple[str, Any]]:
     try:
         db.session.remove()
         if path.startswith("/inbox/threads/"):
-            assert queries.thread_with_messages(int(path.rsplit("/", 1)[1])) is not None
+            page = bench_inbox.thread_page_of(path)
+            assert page is not None and len(page.messages) > 0
+            # The long thread opens on its latest messages; "all" shows every one.
+            assert (page.earlier == 0) == ("messages=all" in path)
         else:
             filters = bench_inbox.filters_of(path, me)
             after = dict(parse_qsl(urlsplit(path).query)).get("after")
