@@ -5,8 +5,9 @@ A database of realistic shape is built by the inbox bench's own generator (``ben
 database of its own: a SQLite file, or ``<DATABASE_URL's database>_plans`` on PostgreSQL.
 For each case of ``bench.inbox.CASES`` (each sort, each filter, common combinations, first
 and later pages, the 500-message thread) the app's own functions run (``list_threads``,
-``bounded_count`` per status tab, ``thread_page``: its latest messages and all of them); the SQL they send is captured
-and explained (``EXPLAIN QUERY PLAN`` on SQLite, ``EXPLAIN (FORMAT JSON)`` on PostgreSQL).
+``bounded_count`` per status tab, ``thread_page``: its latest messages and all of them); the
+SQL they send is captured and explained (``EXPLAIN QUERY PLAN`` on SQLite, ``EXPLAIN (FORMAT
+JSON)`` on PostgreSQL).
 
 Asserted: no sequential scan of threads or messages; no sort of the full result. A sort is
 allowed only over rows an index condition selected (a filter's own index, e.g. a category

@@ -13,8 +13,8 @@ from app.models import utcnow
 
 @pytest.mark.parametrize(("locale", "late", "left", "first", "resolution", "now_word"), [
     ("en", "late by 5 min", "2 hr", "First response due ", "Resolution due ", "just now"),
-    ("fr", "en retard de 5\u00a0min", "2\u202fh", "Première réponse attendue ", "Résolution attendue ",
-     "à l'instant"),
+    ("fr", "en retard de 5\u00a0min", "2\u202fh", "Première réponse attendue ",
+     "Résolution attendue ", "à l'instant"),
 ])
 def test_chip_words(app, make_thread, locale, late, left, first, resolution, now_word) -> None:
     now = utcnow()
