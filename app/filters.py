@@ -388,11 +388,9 @@ def _header_channels() -> list[object]:
     """Channels for the inbox header's health strip (care roles only)."""
     from flask_login import current_user
 
-    from app.extensions import db
-    from app.models import Channel
+    from app.inbox.queries import channels
     from app.security import CARE_ROLES
 
     if not current_user.is_authenticated or current_user.role not in CARE_ROLES:
         return []
-    return list(db.session.scalars(db.select(Channel).where(Channel.enabled.is_(True))
-                                   .order_by(Channel.name)))
+    return [channel for channel in channels() if channel.enabled]

@@ -312,8 +312,10 @@ def list_threads(
         else:
             sort_col = Thread.priority if filters.sort == "priority" else Thread.last_message_at
             stmt = stmt.where(tuple_(sort_col, Thread.id) < tuple_(key, last_id))
-    stmt = stmt.options(joinedload(Thread.author), joinedload(Thread.channel),
-                        joinedload(Thread.assignee))
+    # Authors come with the rows; channels and assignees are a handful per page, read from
+    # the session's identity map once loaded (the page loads the channels and the care
+    # users anyway: see ``channels()``), instead of joined again onto every row.
+    stmt = stmt.options(joinedload(Thread.author))
     rows = list(db.session.scalars(stmt.order_by(*order).limit(limit + 1)).unique())
     next_cursor = encode_cursor(rows[limit - 1], filters.sort) if len(rows) > limit else None
     return rows[:limit], next_cursor
@@ -411,7 +413,15 @@ def format_count(count: int, cap: int = COUNT_CAP) -> str:
 
 
 def channels() -> list[Channel]:
-    """Channels for the filter menu."""
+    """Every channel by name (the filter menu, the header's strip): read once per request."""
+    from flask import g, has_request_context
+
+    if has_request_context():
+        found: list[Channel] | None = g.get("care_channels")
+        if found is None:
+            found = g.care_channels = list(db.session.scalars(
+                select(Channel).order_by(Channel.name)))
+        return found
     return list(db.session.scalars(select(Channel).order_by(Channel.name)))
 
 

@@ -32,6 +32,7 @@ def index() -> Any:
     """The shared inbox, most urgent or newest first."""
     filters = queries.InboxFilters.from_args(request.args)
     after = request.args.get("after") or None
+    channels = queries.channels()  # before the rows: their channels come from the session
     try:
         threads, next_cursor = queries.list_threads(
             filters, after, current_app.config["INBOX_PAGE_SIZE"]
@@ -43,7 +44,7 @@ def index() -> Any:
         threads=threads,
         next_cursor=next_cursor,
         filters=filters,
-        channels=queries.channels(),
+        channels=channels,
         statuses=queries.STATUS_FILTERS,
     )
 
