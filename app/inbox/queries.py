@@ -9,8 +9,9 @@ partial indexes ``ix_threads_active_*`` (the condition is written with literal v
 ``ACTIVE_PREDICATE``, so that SQLite and PostgreSQL can prove the partial index applies),
 one status by ``(status, key, id)``, all statuses by ``(key, id)``; a later page resumes with
 a row comparison ``(key, id) < (last key, last id)``, which both databases turn into an index
-range. The urgency filter reads ``urgency_bits`` (``IN`` the bit sets holding the flag), the
-date filter ``created_at``. ``tests/inbox_scale/test_plans.py`` reads the plans.
+range. The urgency filter reads ``urgency_bits`` (``IN`` the bit sets holding the flag, and
+``> 0`` written literally: on the active statuses the partial indexes of urgent threads give
+the order), the date filter ``created_at``. ``tests/inbox_scale/test_plans.py`` reads the plans.
 """
 
 from __future__ import annotations
@@ -25,8 +26,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ScalarSelect, Select, and_, bindparam, func, or_, select, tuple_
-from sqlalchemy.orm import joinedload
+from sqlalchemy import (
+    ScalarSelect,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.dashboard.metrics import day_bounds
 from app.extensions import db
@@ -242,6 +253,11 @@ def _active() -> Any:
                                        expanding=True, literal_execute=True))
 
 
+def _urgent() -> Any:
+    # "urgency_bits > 0" with a literal 0, as the urgent partial indexes state it.
+    return Thread.urgency_bits > literal(0, literal_execute=True)
+
+
 def _filtered(filters: InboxFilters) -> Select[Thread]:
     stmt = select(Thread)
     if filters.status == "active":
@@ -253,9 +269,10 @@ def _filtered(filters: InboxFilters) -> Select[Thread]:
     if filters.category:
         stmt = stmt.where(Thread.category == filters.category)
     if filters.urgency == "any":
-        stmt = stmt.where(Thread.urgency_bits > 0)
+        stmt = stmt.where(_urgent())
     elif filters.urgency:
-        stmt = stmt.where(Thread.urgency_bits.in_(bit_sets_with(filters.urgency)))
+        # The bit sets holding the flag; "> 0" too, so that the urgent partial indexes apply.
+        stmt = stmt.where(Thread.urgency_bits.in_(bit_sets_with(filters.urgency)), _urgent())
     if filters.language == "other":
         stmt = stmt.where(or_(Thread.language.is_(None), Thread.language.not_in(["fr", "en"])))
     elif filters.language:
@@ -312,10 +329,11 @@ def list_threads(
         else:
             sort_col = Thread.priority if filters.sort == "priority" else Thread.last_message_at
             stmt = stmt.where(tuple_(sort_col, Thread.id) < tuple_(key, last_id))
-    # Authors come with the rows; channels and assignees are a handful per page, read from
-    # the session's identity map once loaded (the page loads the channels and the care
-    # users anyway: see ``channels()``), instead of joined again onto every row.
-    stmt = stmt.options(joinedload(Thread.author))
+    # Authors in a second query by primary key (joined, they were read for every row a
+    # filter matched before the sort kept fifty); channels and assignees are a handful per
+    # page, read from the session's identity map once loaded (the page loads the channels
+    # and the care users anyway: see ``channels()``).
+    stmt = stmt.options(selectinload(Thread.author))
     rows = list(db.session.scalars(stmt.order_by(*order).limit(limit + 1)).unique())
     next_cursor = encode_cursor(rows[limit - 1], filters.sort) if len(rows) > limit else None
     return rows[:limit], next_cursor
