@@ -253,6 +253,10 @@ def _active() -> Any:
                                        expanding=True, literal_execute=True))
 
 
+def _literal_time(value: datetime) -> Any:
+    return literal(value, type_=Thread.created_at.type, literal_execute=True)
+
+
 def _urgent() -> Any:
     # "urgency_bits > 0" with a literal 0, as the urgent partial indexes state it.
     return Thread.urgency_bits > literal(0, literal_execute=True)
@@ -303,10 +307,15 @@ def _filtered(filters: InboxFilters) -> Select[Thread]:
             stmt = stmt.where(_active())
     if filters.opened_from or filters.opened_to:
         zone = ZoneInfo(filters.zone)
+        # The bounds are written into the statement (validated dates, not the user's text):
+        # as parameters, a prepared statement's generic plan guesses how many threads a
+        # range holds, and walked the wrong index (8 ms instead of 3 on a million threads).
         if filters.opened_from:
-            stmt = stmt.where(Thread.created_at >= day_bounds(filters.opened_from, zone)[0])
+            stmt = stmt.where(Thread.created_at >= _literal_time(
+                day_bounds(filters.opened_from, zone)[0]))
         if filters.opened_to:
-            stmt = stmt.where(Thread.created_at < day_bounds(filters.opened_to, zone)[1])
+            stmt = stmt.where(Thread.created_at < _literal_time(
+                day_bounds(filters.opened_to, zone)[1]))
     return stmt
 
 

@@ -193,24 +193,3 @@ def test_the_cases_cover_every_sort_and_filter() -> None:
     assert {"any", "scam"} <= seen["urgency"] and {"me", "none"} <= seen["assignee"]
     assert any(path.startswith("/inbox/threads/") for _name, path in bench_inbox.CASES)
 
-
-@pytest.mark.parametrize(("path", "index"), [
-    ("/inbox?urgency=scam", "ix_threads_active_urgent"),
-    ("/inbox?urgency=any&sort=sla", "ix_threads_active_urgent_sla"),
-])
-def test_the_urgency_filter_walks_the_urgent_threads_in_order(scale_app: Flask, path: str,
-                                                              index: str) -> None:
-    """On the active statuses a flag's threads come from the urgent threads' own index, in
-    the list's order (not every thread holding the flag, read and sorted)."""
-    from app.extensions import db
-
-    with scale_app.test_request_context():
-        listed = [(sql, params) for sql, params in _run_case(path, _me())
-                  if "ORDER BY" in sql and "FROM threads" in sql]
-        assert listed, "the list query was not captured"
-        sql, params = listed[0]
-        postgres = db.engine.dialect.name == "postgresql"
-        with db.engine.connect() as conn:
-            plan = " ".join(str(row[0] if postgres else row[3]) for row in conn.exec_driver_sql(
-                ("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + sql, params))
-        assert index in plan, plan
