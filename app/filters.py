@@ -7,7 +7,7 @@ from typing import Any
 
 from babel.dates import format_timedelta as babel_timedelta
 from flask import Flask, current_app
-from flask_babel import format_decimal, format_timedelta, get_locale, get_timezone
+from flask_babel import format_decimal, get_locale, get_timezone
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -20,14 +20,7 @@ RECENT = timedelta(hours=12)
 
 def ago(value: datetime | None) -> str:
     """'12 minutes ago' style age, localised."""
-    if value is None:
-        return ""
-    age = utcnow() - value
-    if age < timedelta(minutes=1):
-
-        return _("just now")
-    # Negative deltas read "... ago"; a value slightly ahead of the clock reads as now.
-    return format_timedelta(min(-age, timedelta(0)), add_direction=True)
+    return date_formatter().ago(value) if value is not None else ""
 
 
 def clock_pattern() -> str:
@@ -63,13 +56,13 @@ class DateFormatter:
     """``dt`` for one language, time zone and clock: what a request needs, resolved once."""
 
     def __init__(self, names: DateNames, zone: tzinfo, twelve_hour: bool,
-                 locale: Any = None) -> None:
+                 locale: Any) -> None:
         self.names = names
         self.zone = zone
         self.twelve_hour = twelve_hour
         self.this_year = utcnow().astimezone(zone).year
         self.locale = locale
-        self.just_now = str(_("just now")) if locale is not None else "just now"
+        self.just_now = str(_("just now"))
 
     def clock(self, local: datetime) -> str:
         """``HH:mm``, or ``h:mm a`` (English in an American zone)."""
@@ -107,6 +100,7 @@ class DateFormatter:
         age = utcnow() - value
         if age < timedelta(minutes=1):
             return self.just_now
+        # Negative deltas read "... ago"; a value slightly ahead of the clock reads as now.
         return babel_timedelta(min(-age, timedelta(0)), add_direction=True, locale=self.locale)
 
     def when(self, value: datetime | None) -> str:

@@ -93,6 +93,7 @@ def render_thread(item: Thread, form: ReplyForm | None = None, status: int = 200
         form = ReplyForm(formdata=None)
         form.idempotency_key.data = new_idempotency_key()
         form.version.data = str(item.version)
+    queries.channels()  # the thread's channel and the header's strip: one read, from here
     page = queries.thread_page(item.id, None if all_messages else queries.LATEST_MESSAGES)
     assert page is not None  # the caller holds the thread
     return render_template("inbox/thread.html", thread=item, form=form, refusal=refusal,

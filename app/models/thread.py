@@ -95,6 +95,13 @@ class SendState(StrEnum):
     FAILED = "failed"
 
 
+
+def _partial_index(name: str, *columns: str, where: str) -> Index:
+    """An index over the rows ``where`` holds, the same condition on both databases."""
+    return Index(name, *columns, sqlite_where=sql_text(where),
+                 postgresql_where=sql_text(where))
+
+
 class Thread(Base):
     """One conversation with a customer on one channel."""
 
@@ -117,27 +124,18 @@ class Thread(Base):
         # Issue 20: the active statuses ordered by each sort key (partial: an active
         # thread's index entries only), the whole table by each sort key (status "all"),
         # the urgency filter and the opening-date filter.
-        Index("ix_threads_active_priority", "priority", "id",
-              sqlite_where=sql_text(ACTIVE_PREDICATE),
-              postgresql_where=sql_text(ACTIVE_PREDICATE)),
-        Index("ix_threads_active_recent", "last_message_at", "id",
-              sqlite_where=sql_text(ACTIVE_PREDICATE),
-              postgresql_where=sql_text(ACTIVE_PREDICATE)),
-        Index("ix_threads_active_sla", "sla_due", "id",
-              sqlite_where=sql_text(ACTIVE_PREDICATE),
-              postgresql_where=sql_text(ACTIVE_PREDICATE)),
+        _partial_index("ix_threads_active_priority", "priority", "id", where=ACTIVE_PREDICATE),
+        _partial_index("ix_threads_active_recent", "last_message_at", "id", where=ACTIVE_PREDICATE),
+        _partial_index("ix_threads_active_sla", "sla_due", "id", where=ACTIVE_PREDICATE),
         # "Mine, most urgent first": the agent's own view.
-        Index("ix_threads_active_assignee", "assignee_id", "priority", "id",
-              sqlite_where=sql_text(ACTIVE_PREDICATE),
-              postgresql_where=sql_text(ACTIVE_PREDICATE)),
+        _partial_index("ix_threads_active_assignee", "assignee_id", "priority", "id",
+                       where=ACTIVE_PREDICATE),
         # The urgency filter on the active statuses, most urgent or least time left first
         # (also "SLA breached"): urgent active threads only, a few per cent of the table.
-        Index("ix_threads_active_urgent", "priority", "id",
-              sqlite_where=sql_text(URGENT_ACTIVE_PREDICATE),
-              postgresql_where=sql_text(URGENT_ACTIVE_PREDICATE)),
-        Index("ix_threads_active_urgent_sla", "sla_due", "id",
-              sqlite_where=sql_text(URGENT_ACTIVE_PREDICATE),
-              postgresql_where=sql_text(URGENT_ACTIVE_PREDICATE)),
+        _partial_index("ix_threads_active_urgent", "priority", "id",
+                       where=URGENT_ACTIVE_PREDICATE),
+        _partial_index("ix_threads_active_urgent_sla", "sla_due", "id",
+                       where=URGENT_ACTIVE_PREDICATE),
         Index("ix_threads_all_priority", "priority", "id"),
         Index("ix_threads_all_recent", "last_message_at", "id"),
         Index("ix_threads_all_sla", "sla_due", "id"),
