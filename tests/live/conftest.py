@@ -18,6 +18,7 @@ from app.extensions import db
 from app.jobs.poll import poll_channel
 from app.models import Brand, Channel
 from app.sandbox import create_sandbox_app
+from app.triage import prepare_process
 
 X_ID, FB_ID = "1600000000000000001", "104000000000001"
 
@@ -95,6 +96,9 @@ def stack(app: Flask, tmp_path: Path) -> Iterator[Stack]:
                 db.session.remove()
             stop.wait(0.2)
 
+    # Loaded before the first poll, as the scheduler process does at start-up: the 2 s a
+    # mention may take to reach the screen are not for loading the language models.
+    prepare_process()
     poller = threading.Thread(target=poll_forever, daemon=True)
     poller.start()
     try:
