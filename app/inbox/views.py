@@ -8,13 +8,15 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 from flask_login import current_user
 
 from app.extensions import db
-from app.inbox import bp, queries
+from app.inbox import bp, queries, rows
 from app.inbox.forms import ReplyForm, RetryForm
 from app.models import Message, Role, Thread
 from app.outbox import services as outbox
 from app.outbox.composer import DraftCheck, check_draft
 from app.outbox.services import SendRefused, new_idempotency_key
 from app.security import ALL_ROLES, CARE_ROLES, current_actor, roles
+
+bp.add_app_template_global(rows.inbox_rows)
 
 
 @bp.route("/")
@@ -46,6 +48,7 @@ def index() -> Any:
         filters=filters,
         channels=channels,
         statuses=queries.STATUS_FILTERS,
+        row_sort=filters.sort,
     )
 
 
