@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_timedelta as babel_timedelta
 from flask import Flask, current_app
@@ -115,6 +116,16 @@ class DateFormatter:
         return self.short(local), self.long(local)
 
 
+def _zone(zone: tzinfo) -> tzinfo:
+    """The same zone from the standard library's ``zoneinfo`` (Flask-Babel gives pytz's):
+    same rules, read from the same database, and a conversion about ten times cheaper (an
+    inbox page converts about 150 dates)."""
+    try:
+        return ZoneInfo(str(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return zone
+
+
 def date_formatter() -> DateFormatter:
     """The date formatter of the current language and the brand's time zone.
 
@@ -135,7 +146,7 @@ def date_formatter() -> DateFormatter:
     names = names_by_locale.get(key)
     if names is None:
         names = names_by_locale[key] = DateNames(locale)
-    formatter = DateFormatter(names, get_timezone(), clock_pattern() == "h:mm a", locale)
+    formatter = DateFormatter(names, _zone(get_timezone()), clock_pattern() == "h:mm a", locale)
     if in_request:
         g.care_date_formatter = (locale, formatter)
     return formatter

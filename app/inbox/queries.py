@@ -20,7 +20,7 @@ import base64
 import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -456,11 +456,31 @@ def channels() -> list[Channel]:
     return list(db.session.scalars(select(Channel).order_by(Channel.name)))
 
 
-def care_users() -> list[User]:
-    """Active users who can be given threads (agents, supervisors, admins)."""
-    return list(db.session.scalars(
-        select(User).where(User.active.is_(True), User.role.in_(CARE_ROLE_NAMES))
-        .order_by(User.name)))
+class Assignable(NamedTuple):
+    """A user a thread can be given to, as the menus show them."""
+
+    id: int
+    name: str
+
+
+def care_users() -> list[Assignable]:
+    """Active users who can be given threads (agents, supervisors, admins), by name.
+
+    Two columns, not whole users: the menus and the rows' assignees need no more. Read once
+    per request (the bulk form, the filter menu and the rows all ask).
+    """
+    from flask import g, has_request_context
+
+    found: list[Assignable] | None = g.get("care_users") if has_request_context() else None
+    if found is None:
+        rows = db.session.execute(
+            select(User.id, User.name)
+            .where(User.active.is_(True), User.role.in_(CARE_ROLE_NAMES))
+            .order_by(User.name))
+        found = [Assignable(user_id, name) for user_id, name in rows]
+        if has_request_context():
+            g.care_users = found
+    return found
 
 
 def saved_views(user_id: int) -> list[SavedView]:

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from app.filters import author_name, date_formatter, labels_for_locale, sla_chips
-from app.inbox.queries import sort_key
+from app.inbox.queries import care_users, channels, sort_key
 from app.models import Thread
 
 
@@ -42,6 +42,10 @@ class RowRenderer:
         self.t_select = escape(_("Select"))
         self.t_priority = str(_("Priority %(n)s of 100", n="%(n)s"))
         self.t_professional = str(labels["segment"]["professional"])
+        # Assignees by id: the care users the page has read for its menus (a thread's
+        # assignee may no longer be one: then it is read from the thread).
+        self.assignees = {user.id: user.name for user in care_users()}
+        self.channel_networks = {channel.id: channel.network for channel in channels()}
         self.pro = f' <span class="tag pro">{escape(_("Pro"))}</span>'
         self.private = f'<span class="tag private">{escape(_("Private"))}</span>'
 
@@ -50,7 +54,7 @@ class RowRenderer:
         priority = thread.priority
         prio = round(priority)
         band = "high" if priority >= 75 else "mid" if priority >= 50 else "low"
-        network = thread.channel.network
+        network = self.channel_networks.get(thread.channel_id) or thread.channel.network
         author = thread.author
         who = author_name(author, network)
         if author.segment == "professional":
@@ -73,7 +77,11 @@ class RowRenderer:
         chip = self.chips.info(thread)
         sla = (f'<span class="sla sla-{escape(chip["state"])}" title="{escape(chip["title"])}">'
                f'{escape(chip["label"])}</span>') if chip else ""
-        assignee = thread.assignee
+        assignee_id = thread.assignee_id
+        if assignee_id is None:
+            assignee = ""
+        else:
+            assignee = self.assignees.get(assignee_id) or str(getattr(thread.assignee, "name", ""))
         last = thread.last_message_at
         tid = thread.id
         return (
@@ -91,8 +99,7 @@ class RowRenderer:
             f'<span class="subject-cell"><span class="subject">{escape(thread.subject)}</span>'
             f'<span class="meta">{tags}<span class="badge status-{status}">{status_label}</span>'
             f'<span class="presence" data-presence-for="{tid}"></span></span></span>'
-            f'<span class="assignee">{escape(assignee.name) if assignee is not None else ""}'
-            f'</span><span class="sla-cell">{sla}</span>'
+            f'<span class="assignee">{escape(assignee)}</span><span class="sla-cell">{sla}</span>'
             f'<time datetime="{last.isoformat()}" title="{escape(self.fmt.format(last, "long"))}">'
             f'{escape(self.fmt.when(last))}</time></a></li>\n'
         )

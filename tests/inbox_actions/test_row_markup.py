@@ -77,3 +77,21 @@ def test_each_row_carries_the_sort_key_of_the_page_order(
             live = client.get(f"/inbox/rows/{thread.id}?sort={sort}")
             assert live.headers["X-Sort-Key"] == expected
             assert f'data-sort-key="{expected}"' in live.get_data(as_text=True)
+
+
+def test_a_thread_keeps_its_assignee_name_after_they_leave(
+        client: FlaskClient, login: Callable[..., Any], make_user: Callable[..., User],
+        make_thread: Callable[..., Thread]) -> None:
+    from app.extensions import db
+
+    login(make_user())
+    gone = make_user(name="Former Agent")
+    here = make_user(name="Present Agent")
+    left_behind = make_thread(status="open", assignee=gone)
+    kept = make_thread(status="open", assignee=here)
+    gone.active = False
+    db.session.commit()
+    page = client.get("/inbox").get_data(as_text=True)
+    assert '<span class="assignee">Former Agent</span>' in _row(page, left_behind.id)
+    assert '<span class="assignee">Present Agent</span>' in _row(page, kept.id)
+    assert "Former Agent" not in page.split('id="thread-list"')[0]  # not offered in the menus
