@@ -8,7 +8,7 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 from flask_login import current_user
 
 from app.extensions import db
-from app.inbox import bp, queries, rows
+from app.inbox import bp, messages, queries, rows
 from app.inbox.forms import ReplyForm, RetryForm
 from app.models import Message, Role, Thread
 from app.outbox import services as outbox
@@ -17,6 +17,7 @@ from app.outbox.services import SendRefused, new_idempotency_key
 from app.security import ALL_ROLES, CARE_ROLES, current_actor, roles
 
 bp.add_app_template_global(rows.inbox_rows)
+bp.add_app_template_global(messages.thread_messages)
 
 
 @bp.route("/")
