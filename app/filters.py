@@ -196,6 +196,15 @@ def safe_link(url: object) -> str | None:
     return text if text.startswith(("https://", "http://")) else None
 
 
+def decimal(value: float, digits: int = 2, signed: bool = False) -> str:
+    """A figure with ``digits`` decimals in the page's language ("0,07" in French, "0.07" in
+    English); ``signed`` writes "+" before positive values (polarities)."""
+    pattern = "0." + "0" * digits if digits else "0"
+    if signed:
+        pattern = f"+{pattern};-{pattern}"
+    return str(format_decimal(value, format=pattern))
+
+
 def init_app(app: Flask) -> None:
     """Register filters."""
     app.jinja_env.filters["ago"] = ago
@@ -203,6 +212,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["who"] = author_name
     app.jinja_env.filters["safe_link"] = safe_link
+    app.jinja_env.filters["dec"] = decimal
     app.jinja_env.filters["num"] = lambda v: format_decimal(v) if v is not None else ""
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["sla_info"] = sla_info

@@ -18,7 +18,14 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from app.corrections.views import sentiment_word
-from app.filters import author_name, date_formatter, highlight_pii, label, labels_for_locale
+from app.filters import (
+    author_name,
+    date_formatter,
+    decimal,
+    highlight_pii,
+    label,
+    labels_for_locale,
+)
 from app.filters import safe_link as _safe_link
 from app.models import Message, Thread
 
@@ -114,7 +121,7 @@ class MessageRenderer:
         """Language, sentiment, category and urgency flags of an inbound message."""
         word = sentiment_word(m)
         polarity = word["polarity"]
-        shown = f"{polarity:+.2f}" if polarity is not None else "–"
+        shown = decimal(polarity, signed=True) if polarity is not None else "–"
         line = [f'<p class="msg-triage">{escape((m.language or "").upper())} · '
                 f'<span class="sentiment sentiment-{escape(word["label"])}"'
                 f' title="{self.t_polarity} {shown}">{escape(word["text"])}</span>']

@@ -127,3 +127,25 @@ def test_replies_in_each_sending_state(
     # The live thread page's fragment is the same message.
     fragment = client.get(f"/inbox/threads/{thread.id}/messages/{failed.id}")
     assert _squash(fragment.get_data(as_text=True)) == _message(page, failed.id)
+
+
+def test_figures_are_written_in_the_page_language(
+        app: Any, client: FlaskClient, login: Callable[..., Any],
+        make_user: Callable[..., User], make_thread: Callable[..., Thread]) -> None:
+    from flask_babel import force_locale
+
+    from app.filters import decimal
+
+    login(make_user(locale="fr"))
+    thread = make_thread(status="open")
+    message = _add(thread, language="fr", polarity=-0.4, category="payment")
+    shown = _message(client.get(f"/inbox/threads/{thread.id}").get_data(as_text=True),
+                     message.id)
+    assert 'title="polarité -0,40"' in shown
+    with app.test_request_context("/"):
+        with force_locale("fr"):
+            assert (decimal(0.07), decimal(0.5, signed=True), decimal(0.1234, 3)) == \
+                ("0,07", "+0,50", "0,123")
+        with force_locale("en"):
+            assert (decimal(0.07), decimal(-0.5, signed=True), decimal(2.0, 0)) == \
+                ("0.07", "-0.50", "2")
