@@ -150,7 +150,7 @@ class MessageRenderer:
         retry = ""
         if m.send_state in ("failed", "unknown"):
             words = _("Check and retry") if m.send_state == "unknown" else _("Retry")
-            retry = (f'<form method="post" action="'
+            retry = (f' <form method="post" action="'
                      f'{escape(url_for("inbox.retry", message_id=m.id))}" class="inline">'
                      f'{self.retry_form.hidden_tag()}<button class="small">{escape(words)}'
                      f'</button></form>')
