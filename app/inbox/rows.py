@@ -4,8 +4,8 @@ A row is about thirty values (priority, network, author, subject, tags, status, 
 SLA chip, dates). Through Jinja each value paid for its attribute look-up, a call through
 the template's context and an escape: about 100 µs a row, a fifth of an inbox page. Here
 the words, tables and formatters are resolved once per page (``RowRenderer``) and each row
-is one ``Markup.format``, which escapes every value it is given: about a quarter of the
-cost. ``templates/inbox/_row.html`` calls this; the markup below is the row's only copy.
+is one string with every value passed through ``escape``: about half the cost.
+``templates/inbox/_row.html`` calls this; the markup below is the row's only copy.
 """
 
 from __future__ import annotations
