@@ -1,5 +1,4 @@
-"""Thin views of triage corrections: the one-click correction on a thread, and the
-``sentiment_word`` template global used where a message's sentiment is shown."""
+"""Thin views of triage corrections: the one-click correction on a thread."""
 
 from __future__ import annotations
 
@@ -11,10 +10,8 @@ from flask_babel import gettext as _
 from app.corrections import bp, services
 from app.corrections.forms import TriageForm
 from app.extensions import db
-from app.filters import label
 from app.models import Thread
 from app.security import CARE_ROLES, current_actor, roles
-from tone.labels import sentiment_label
 
 
 @bp.route("/inbox/threads/<int:thread_id>/triage", methods=["POST"])
@@ -58,18 +55,6 @@ def triage_form(thread: Thread) -> TriageForm:
     return form
 
 
-def sentiment_word(message: Any) -> dict[str, Any]:
-    """The sentiment label of an inbound message, with its raw polarity for the hover."""
-    flags = [str(f.get("name")) if isinstance(f, dict) else str(f)
-             for f in (getattr(message, "urgency", None) or [])]
-    polarity = getattr(message, "polarity", None)
-    word = sentiment_label(polarity, getattr(message, "category", None), flags,
-                           getattr(message, "text", "") or "")
-    # The words come from the per-language label table: a thread page shows hundreds.
-    return {"label": word, "text": label("sentiment", word), "polarity": polarity}
-
-
 @bp.app_context_processor
 def _globals() -> dict[str, Any]:
-    return {"triage_form": triage_form, "sentiment_word": sentiment_word,
-            "triage_history": services.history}
+    return {"triage_form": triage_form, "triage_history": services.history}

@@ -17,7 +17,6 @@ from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from app.corrections.views import sentiment_word
 from app.filters import (
     author_name,
     date_formatter,
@@ -28,8 +27,17 @@ from app.filters import (
 )
 from app.filters import safe_link as _safe_link
 from app.models import Message, Thread
+from tone.labels import sentiment_label
 
 _OUT_LINK = 'rel="noopener noreferrer" target="_blank"'
+
+
+def sentiment_word(message: Message) -> dict[str, Any]:
+    """The sentiment label of an inbound message, with its raw polarity for the hover."""
+    flags = [str(f.get("name")) if isinstance(f, dict) else str(f)
+             for f in (message.urgency or [])]
+    word = sentiment_label(message.polarity, message.category, flags, message.text or "")
+    return {"label": word, "text": label("sentiment", word), "polarity": message.polarity}
 
 
 def _get(item: Any, key: str) -> Any:
