@@ -116,7 +116,7 @@ def test_replies_in_each_sending_state(
     assert '<div class="send-state pending">Sending…</div>' in shown
 
     shown = _message(page, failed.id)
-    assert '<div class="send-state failed">Not sent: HTTP 403 &lt;forbidden&gt;' in shown
+    assert '<div class="send-state failed">Not sent: HTTP 403 &lt;forbidden&gt; <form' in shown
     assert f'<form method="post" action="/inbox/messages/{failed.id}/retry" class="inline">' \
         in shown
     assert '<button class="small">Retry</button></form></div></li>' in shown
