@@ -211,20 +211,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["dt"] = dt
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["who"] = author_name
-    app.jinja_env.filters["safe_link"] = safe_link
     app.jinja_env.filters["dec"] = decimal
     app.jinja_env.filters["num"] = lambda v: format_decimal(v) if v is not None else ""
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["sla_info"] = sla_info
-    app.jinja_env.globals["sla_chips"] = sla_chips
     app.jinja_env.globals["live_seq"] = _live_seq
     app.jinja_env.globals["header_channels"] = _header_channels
-    app.jinja_env.globals["sort_key"] = _sort_key
     app.jinja_env.globals["week_days"] = week_days
-    # For templates that show many values: resolved once before a loop, not per value.
-    app.jinja_env.globals["date_formatter"] = date_formatter
-    app.jinja_env.globals["labels_table"] = labels_for_locale
-    app.jinja_env.filters["highlight_pii"] = highlight_pii
     init_labels(app)
 
 
@@ -391,12 +384,6 @@ def _live_seq() -> int:
     from app.realtime.publish import last_seq
 
     return last_seq()
-
-
-def _sort_key(thread: Thread, sort: str) -> str:
-    from app.inbox.queries import sort_key
-
-    return sort_key(thread, sort)
 
 
 def _header_channels() -> list[object]:

@@ -32,14 +32,6 @@ from tone.labels import sentiment_label
 _OUT_LINK = 'rel="noopener noreferrer" target="_blank"'
 
 
-def sentiment_word(message: Message) -> dict[str, Any]:
-    """The sentiment label of an inbound message, with its raw polarity for the hover."""
-    flags = [str(f.get("name")) if isinstance(f, dict) else str(f)
-             for f in (message.urgency or [])]
-    word = sentiment_label(message.polarity, message.category, flags, message.text or "")
-    return {"label": word, "text": label("sentiment", word), "polarity": message.polarity}
-
-
 def _get(item: Any, key: str) -> Any:
     """``item[key]`` of a stored JSON object, else None (a malformed entry shows nothing)."""
     return item.get(key) if isinstance(item, Mapping) else None
@@ -55,6 +47,9 @@ class MessageRenderer:
         labels = labels_for_locale()
         self.categories = labels["category"]
         self.urgencies = labels["urgency"]
+        self.sentiments = labels["sentiment"]
+        self.attachment_kinds = labels["attachment"]
+        self.send_states = labels["send_state"]
         self.retry_form = retry_form
         self.t_brand = escape(_("Brand"))
         self.private = f'<span class="tag private">{escape(_("Private"))}</span>'
@@ -115,7 +110,7 @@ class MessageRenderer:
         items = []
         for a in attachments:
             kind = _get(a, "type")
-            name = escape(label("attachment", kind) if kind is not None else "")
+            name = escape(self.attachment_kinds.get(kind, kind) if kind is not None else "")
             link = _safe_link(_get(a, "url") or _get(a, "preview_url"))
             thumb = _safe_link(_get(a, "preview_url"))
             body = (f'<img src="{escape(thumb)}" alt="{name}" loading="lazy"'
@@ -127,12 +122,14 @@ class MessageRenderer:
 
     def triage(self, m: Message) -> str:
         """Language, sentiment, category and urgency flags of an inbound message."""
-        word = sentiment_word(m)
-        polarity = word["polarity"]
+        flags = [str(f.get("name")) if isinstance(f, dict) else str(f) for f in m.urgency or []]
+        word = sentiment_label(m.polarity, m.category, flags, m.text or "")
+        polarity = m.polarity
         shown = decimal(polarity, signed=True) if polarity is not None else "–"
         line = [f'<p class="msg-triage">{escape((m.language or "").upper())} · '
-                f'<span class="sentiment sentiment-{escape(word["label"])}"'
-                f' title="{self.t_polarity} {shown}">{escape(word["text"])}</span>']
+                f'<span class="sentiment sentiment-{escape(word)}"'
+                f' title="{self.t_polarity} {shown}">'
+                f'{escape(self.sentiments.get(word, word))}</span>']
         if m.category:
             line.append(f" · {escape(self.categories.get(m.category, m.category))}")
         for flag in m.urgency or ():
@@ -162,8 +159,9 @@ class MessageRenderer:
                      f'{escape(url_for("inbox.retry", message_id=m.id))}" class="inline">'
                      f'{self.retry_form.hidden_tag()}<button class="small">{escape(words)}'
                      f'</button></form>')
-        return (f'<div class="send-state {escape(m.send_state)}">'
-                f'{escape(label("send_state", m.send_state))}{error}{retry}</div>')
+        state = m.send_state or ""
+        return (f'<div class="send-state {escape(state)}">'
+                f'{escape(self.send_states.get(state, state))}{error}{retry}</div>')
 
 
 def thread_messages(messages: Iterable[Message], thread: Thread, retry_form: Any) -> Markup:
