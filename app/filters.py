@@ -381,9 +381,9 @@ def highlight_pii(text: str, spans: list[dict[str, Any]] | None) -> Markup:
 
 
 def _live_seq() -> int:
-    from app.realtime.publish import last_seq
+    from app import header
 
-    return last_seq()
+    return header.figure("live_seq")
 
 
 def _header_channels() -> list[object]:

@@ -15,6 +15,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import header
 from app.extensions import db, socketio
 from app.models import RealtimeEvent, utcnow
 
@@ -89,6 +90,10 @@ def events_since(seq: int, rooms: list[str], limit: int = 500) -> tuple[list[dic
 def last_seq() -> int:
     """The newest sequence number, where a fresh page starts listening."""
     return db.session.scalar(select(func.max(RealtimeEvent.id))) or 0
+
+
+# Every page's header carries it (``data-seq``), read with the header's other figures.
+header.register("live_seq", lambda: select(func.max(RealtimeEvent.id)).scalar_subquery())
 
 
 def last_seq_in(rooms: list[str]) -> int:

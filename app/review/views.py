@@ -7,11 +7,13 @@ import io
 import json
 from typing import Any
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
+from sqlalchemy import ScalarSelect
 
+from app import header
 from app.extensions import db
 from app.models import (
     AgentReport,
@@ -118,15 +120,21 @@ def _brands() -> list[Brand]:
     return list(db.session.scalars(db.select(Brand).order_by(Brand.name)))
 
 
+def _unread_figure() -> ScalarSelect[int] | None:
+    if not current_user.is_authenticated or current_user.role not in CARE_ROLES:
+        return None
+    return queries.unread_select(current_user.id)
+
+
+# The header and the committee's menu both show it: read once per request, with the
+# header's other figures.
+header.register("review_unread", _unread_figure)
+
+
 @bp.app_context_processor
 def _review_globals() -> dict[str, Any]:
     def unread() -> int:
-        if not current_user.is_authenticated or current_user.role not in CARE_ROLES:
-            return 0
-        # The header and the committee's menu both show it: one query per request.
-        if "review_unread" not in g:
-            g.review_unread = queries.unread_count(current_user.id)
-        return int(g.review_unread)
+        return header.figure("review_unread")
 
     return {"review_unread": unread, "review_label": localized,
             "review_locale": lambda: str(get_locale() or "en")}
