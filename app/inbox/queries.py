@@ -20,6 +20,7 @@ import base64
 import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    Executable,
     ScalarSelect,
     Select,
     and_,
@@ -37,7 +39,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.dashboard.metrics import day_bounds
 from app.extensions import db
@@ -257,6 +259,11 @@ def _literal_time(value: datetime) -> Any:
     return literal(value, type_=Thread.created_at.type, literal_execute=True)
 
 
+#: The clock as a parameter read when the statement runs (not when it is built): a statement
+#: holding it can be kept and run again (the tab counts' statement is, per filters).
+_NOW = bindparam("now", callable_=utcnow, type_=Thread.sla_due.type)
+
+
 def _urgent() -> Any:
     # "urgency_bits > 0" with a literal 0, as the urgent partial indexes state it.
     return Thread.urgency_bits > literal(0, literal_execute=True)
@@ -300,7 +307,7 @@ def _filtered(filters: InboxFilters) -> Select[Thread]:
     if filters.sla == "breached":
         # Past the due time it is racing against (first response, then resolution), as its
         # SLA chip shows; a thread with no clock running (resolved, closed) has NO_DUE.
-        stmt = stmt.where(Thread.sla_due < utcnow())
+        stmt = stmt.where(Thread.sla_due < _NOW)
         if filters.status == "all":
             # Only an active thread has a due time (``NO_DUE`` otherwise): saying so lets
             # the partial indexes of the active statuses serve "all" + "SLA breached".
@@ -342,11 +349,12 @@ def list_threads(
         else:
             sort_col = Thread.priority if filters.sort == "priority" else Thread.last_message_at
             stmt = stmt.where(tuple_(sort_col, Thread.id) < tuple_(key, last_id))
-    # Authors in a second query by primary key (joined, they were read for every row a
-    # filter matched before the sort kept fifty); channels and assignees are a handful per
-    # page, read from the session's identity map once loaded (the page loads the channels
-    # and the care users anyway: see ``channels()``).
-    stmt = stmt.options(selectinload(Thread.author))
+    # Authors joined: every list walks an index in its own order and stops after the page
+    # (``tests/inbox_scale``), so the join reads one author per row shown, in the same
+    # round trip (a second query by primary key cost more than the join). Channels and
+    # assignees are a handful per page, read once for the page's menus (``channels()``,
+    # ``care_users()``).
+    stmt = stmt.options(joinedload(Thread.author))
     rows = list(db.session.scalars(stmt.order_by(*order).limit(limit + 1)).unique())
     next_cursor = encode_cursor(rows[limit - 1], filters.sort) if len(rows) > limit else None
     return rows[:limit], next_cursor
@@ -433,9 +441,21 @@ def status_counts(filters: InboxFilters, cap: int = COUNT_CAP) -> dict[str, int]
     One statement of six scalar sub-selects, each planned on its own as
     :func:`bounded_count` is: one round trip to the database instead of six.
     """
-    row = db.session.execute(select(*(_bounded(filters.with_status(status), cap).label(status)
-                                      for status in STATUS_TABS))).one()
+    key = replace(filters, status="active", sort="priority", errors=(), date_error="")
+    row = db.session.execute(_counts_statement(key, cap, db.session.get_bind().dialect.name)).one()
     return {status: int(value or 0) for status, value in zip(STATUS_TABS, row, strict=True)}
+
+
+@lru_cache(maxsize=256)
+def _counts_statement(filters: InboxFilters, cap: int, _dialect: str) -> Executable:
+    """The tab counts' statement for these filters (any status, any order), built once.
+
+    Six filtered sub-selects: building one and deriving its cache key cost about as much as
+    running it, on every inbox page. Kept per filters (the clock is a parameter read at
+    each run) and per dialect (``_filtered`` words the urgency filter per database).
+    """
+    return select(*(_bounded(filters.with_status(status), cap).label(status)
+                    for status in STATUS_TABS))
 
 
 def format_count(count: int, cap: int = COUNT_CAP) -> str:
