@@ -261,7 +261,11 @@ def _literal_time(value: datetime) -> Any:
 
 #: The clock as a parameter read when the statement runs (not when it is built): a statement
 #: holding it can be kept and run again (the tab counts' statement is, per filters).
-_NOW = bindparam("now", callable_=utcnow, type_=Thread.sla_due.type)
+def _clock() -> datetime:
+    return utcnow()
+
+
+_NOW = bindparam("now", callable_=_clock, type_=Thread.sla_due.type)
 
 
 def _urgent() -> Any:

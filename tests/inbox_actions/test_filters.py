@@ -142,6 +142,20 @@ def test_counts_are_bounded(app: Any, make_thread: Callable[..., Thread]) -> Non
     assert any("count(" in s.lower() and "limit" in s.lower() for s in statements)
 
 
+def test_kept_count_statement_reads_the_clock_when_it_runs(
+        app: Any, make_thread: Callable[..., Thread], monkeypatch: Any) -> None:
+    """The tab counts' statement is built once per filters and run again: "SLA breached"
+    must still compare with the clock of each run, not the one it was built at."""
+    now = utcnow()
+    make_thread(first_response_due=now + timedelta(minutes=30))
+    filters = queries.InboxFilters.from_args(MultiDict({"sla": "breached"}), me=None)
+    assert queries.status_counts(filters)["active"] == 0
+    later = now + timedelta(hours=1)
+    monkeypatch.setattr("app.inbox.queries.utcnow", lambda: later)
+    assert queries.status_counts(filters)["active"] == 1
+    assert queries._counts_statement.cache_info().hits >= 1
+
+
 def test_status_tabs_show_counts(client: FlaskClient, make_user: Callable[..., User],
                                  make_thread: Callable[..., Thread],
                                  login: Callable[..., Any]) -> None:
