@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.inbox import bp, messages, queries, rows
@@ -54,7 +55,8 @@ def index() -> Any:
 
 
 def _load_thread(thread_id: int) -> Thread:
-    item = db.session.get(Thread, thread_id)
+    # The author comes with it: every use shows or addresses them.
+    item = db.session.get(Thread, thread_id, options=[joinedload(Thread.author)])
     if item is None:
         abort(404)
     return item
