@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from app.forms import Form
 from app.sla.blocks import DAY_NAMES, SEGMENTS
 from app.sla.targets import PRIORITY_BANDS
 
 
-class BrandSettingsForm(FlaskForm):
+class BrandSettingsForm(Form):
     """Business hours, SLA targets and the brand's extra triage words; a sample to preview."""
 
     timezone = StringField(_l("Time zone"))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
 from app.auth.forms import _strong
+from app.forms import Form
 
 ROLE_CHOICES = [
     ("agent", _l("Community manager")),
@@ -17,7 +17,7 @@ ROLE_CHOICES = [
 ]
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(Form):
     """Create a user with a first password."""
 
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")),
@@ -30,7 +30,7 @@ class UserCreateForm(FlaskForm):
     submit = SubmitField(_l("Create user"))
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     """Change a user's role or deactivate them."""
 
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)

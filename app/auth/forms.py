@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from app.auth.passwords import MIN_LENGTH, password_problem
+from app.forms import Form
 
 LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français")]
 
 
-def _strong(form: FlaskForm, field: PasswordField) -> None:
+def _strong(form: Form, field: PasswordField) -> None:
     problem = password_problem(field.data or "")
     if problem == "too_short":
         raise ValidationError(_l("At least %(n)d characters.", n=MIN_LENGTH))
@@ -20,7 +20,7 @@ def _strong(form: FlaskForm, field: PasswordField) -> None:
         raise ValidationError(_l("No spaces at the start or the end."))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     """E-mail and password."""
 
     email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail.")),
@@ -30,7 +30,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     """Change one's own password."""
 
     current = PasswordField(_l("Current password"),
@@ -42,7 +42,7 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     """Language and signature."""
 
     locale = SelectField(_l("Language"),
@@ -53,7 +53,7 @@ class PreferencesForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     """The header's language switch."""
 
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from app.forms import Form
 
-class CannedReplyForm(FlaskForm):
+
+class CannedReplyForm(Form):
     """Create or edit a canned reply."""
 
     title = StringField(_l("Title"), validators=[
@@ -24,7 +25,7 @@ class CannedReplyForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class CannedDeleteForm(FlaskForm):
+class CannedDeleteForm(Form):
     """Delete a canned reply."""
 
     submit = SubmitField(_l("Delete"))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp
 
+from app.forms import Form
 
-class _Credentials(FlaskForm):
+
+class _Credentials(Form):
     bearer_token = PasswordField(_l("X bearer token (OAuth 2.0 user context)"))
     consumer_key = PasswordField(_l("X API key (consumer key)"))
     consumer_secret = PasswordField(_l("X API key secret"))
@@ -56,7 +57,7 @@ class ChannelEditForm(_Credentials):
     submit = SubmitField(_l("Save"))
 
 
-class ChannelTestForm(FlaskForm):
+class ChannelTestForm(Form):
     """The 'test connection' button."""
 
     submit = SubmitField(_l("Test connection"))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import DataRequired, Optional, Regexp
 
+from app.forms import Form
 from tone import CATEGORIES, URGENCY_FLAGS
 
 
-class TriageForm(FlaskForm):
+class TriageForm(Form):
     """Correct a thread's category and urgency flags (choices are the analyser's labels)."""
 
     category = SelectField(_l("Category"), choices=[(c, c) for c in CATEGORIES],

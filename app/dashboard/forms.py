@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 
+from app.forms import Form
 from app.models import SurveyFallback
 
 
-class ReportSettingsForm(FlaskForm):
+class ReportSettingsForm(Form):
     """A brand's survey and public-page options."""
 
     surveys_enabled = BooleanField(_l("Send a satisfaction survey when a thread is resolved"))

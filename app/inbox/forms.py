@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -14,8 +13,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Regexp
 
+from app.forms import Form
 
-class ReplyForm(FlaskForm):
+
+class ReplyForm(Form):
     """The plain reply box (the full composer is the live inbox's)."""
 
     body = TextAreaField(_l("Reply"), render_kw={"data-key": "r"}, validators=[
@@ -27,7 +28,7 @@ class ReplyForm(FlaskForm):
     submit = SubmitField(_l("Send"))
 
 
-class RetryForm(FlaskForm):
+class RetryForm(Form):
     """Retry a reply that failed."""
 
     submit = SubmitField(_l("Retry"))
@@ -38,14 +39,14 @@ class RetryForm(FlaskForm):
 VERSION = [Regexp(r"^[0-9]{0,9}$")]
 
 
-class ThreadActionForm(FlaskForm):
+class ThreadActionForm(Form):
     """A one-button action on a thread (claim, close as abusive)."""
 
     version = HiddenField(validators=VERSION)
     submit = SubmitField(_l("Apply"))
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     """Give a thread to an agent (supervisors and admins); empty unassigns."""
 
     assignee = SelectField(_l("Assign to"), choices=[], validate_choice=False)
@@ -53,7 +54,7 @@ class AssignForm(FlaskForm):
     submit = SubmitField(_l("Assign"))
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     """Change the status of a thread."""
 
     status = SelectField(_l("Status"), choices=[], validate_choice=False)
@@ -61,7 +62,7 @@ class StatusForm(FlaskForm):
     submit = SubmitField(_l("Change status"))
 
 
-class BulkForm(FlaskForm):
+class BulkForm(Form):
     """An action on the threads ticked in the inbox list."""
 
     action = SelectField(_l("With the selected threads"), choices=[], validate_choice=False)
@@ -70,7 +71,7 @@ class BulkForm(FlaskForm):
     submit = SubmitField(_l("Apply"))
 
 
-class SavedViewForm(FlaskForm):
+class SavedViewForm(Form):
     """Save the current inbox filters under a name."""
 
     name = StringField(_l("View name"), validators=[
@@ -80,7 +81,7 @@ class SavedViewForm(FlaskForm):
     submit = SubmitField(_l("Save this view"))
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(Form):
     """A confirmation-free delete button (CSRF-protected)."""
 
     submit = SubmitField(_l("Delete"))

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from app.forms import Form
 
 VERSION = [Regexp(r"^[0-9]{0,9}$")]
 
 
-class MoveToPrivateForm(FlaskForm):
+class MoveToPrivateForm(Form):
     """Move the exchange to private: public acknowledgement, then the private message."""
 
     body = TextAreaField(_l("Private message"), validators=[

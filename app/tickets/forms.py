@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from app.forms import Form
 
-class CreateTicketForm(FlaskForm):
+
+class CreateTicketForm(Form):
     """Create a ticket with a tracking number for the thread."""
 
     submit = SubmitField(_l("Create a ticket"))
 
 
-class ExternalTicketForm(FlaskForm):
+class ExternalTicketForm(Form):
     """Link the thread to a reference of the external helpdesk."""
 
     reference = StringField(_l("External reference"), validators=[
@@ -23,14 +24,14 @@ class ExternalTicketForm(FlaskForm):
     submit = SubmitField(_l("Link"))
 
 
-class LinkTicketForm(FlaskForm):
+class LinkTicketForm(Form):
     """Attach the thread to an existing ticket of the same customer."""
 
     ticket_id = SelectField(_l("Existing ticket"), choices=[], validate_choice=False)
     submit = SubmitField(_l("Attach"))
 
 
-class TicketStatusForm(FlaskForm):
+class TicketStatusForm(Form):
     """Change the status of a ticket."""
 
     status = SelectField(_l("Status"), choices=[], validate_choice=False)

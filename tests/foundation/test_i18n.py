@@ -78,3 +78,23 @@ def test_numbers_are_formatted_by_locale(client: FlaskClient, make_user: Callabl
     login(make_user("agent", locale="fr"))
     html = client.get(f"/inbox/threads/{thread.id}").get_data(as_text=True)
     assert "12\u202f345" in html or "12\xa0345" in html
+
+
+def test_wtforms_own_messages_follow_the_page_language(app: Any) -> None:
+    """WTForms' built-in messages come from its catalogue in the page's language, read once
+    per language for the process (not from disk for every form)."""
+    from flask_babel import refresh
+    from werkzeug.datastructures import MultiDict
+
+    from app.corrections.forms import TriageForm
+    from app.forms import wtforms_translations
+
+    for language, expected in (("fr", "N'est pas un choix valide."),
+                               ("en", "Not a valid choice.")):
+        for _ in range(2):
+            with app.test_request_context(headers={"Accept-Language": language}):
+                refresh()  # the suite's app context outlives the request: no cached language
+                form = TriageForm(formdata=MultiDict({"category": "bogus"}), meta={"csrf": False})
+                assert not form.validate()
+                assert expected in " ".join(form.category.errors)
+    assert wtforms_translations.cache_info().hits >= 2
