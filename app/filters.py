@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_timedelta as babel_timedelta
 from flask import Flask, current_app
-from flask_babel import format_decimal, get_locale, get_timezone
+from flask_babel import format_decimal, get_locale, get_timezone, get_translations
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -219,6 +219,32 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["header_channels"] = _header_channels
     app.jinja_env.globals["week_days"] = week_days
     init_labels(app)
+    # Jinja's gettext, as Flask-Babel installs it but with the catalogue found once per
+    # request and language: a page calls it about eighty times.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # i18n extension
+        gettext=lambda s: page_translations().ugettext(s),
+        ngettext=lambda s, p, n: page_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: page_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
+    )
+
+
+def page_translations() -> Any:
+    """Flask-Babel's catalogue for the current language, looked up once per request and
+    language (found again by the identity of the request's locale, which ``force_locale``
+    switches)."""
+    from flask import g, has_app_context
+
+    locale = get_locale()
+    if not has_app_context():
+        return get_translations()
+    seen: tuple[object, Any] | None = g.get("care_translations")
+    if seen is not None and seen[0] is locale:
+        return seen[1]
+    translations = get_translations()
+    g.care_translations = (locale, translations)
+    return translations
 
 
 def _labels() -> dict[str, dict[str, str]]:

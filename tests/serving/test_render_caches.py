@@ -96,3 +96,26 @@ def test_forced_language_inside_a_request_gets_its_own_dates(app: Flask) -> None
         with force_locale("fr"):
             assert filters.dt(value).startswith("lun. 2 déc. 2024")
         assert filters.dt(value).startswith("Mon 2 Dec 2024")
+
+
+def test_template_gettext_follows_a_forced_language(app: Flask,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jinja's ``_()`` finds the catalogue once per request and language, and a language
+    forced inside the request (a survey in its customer's language) is still honoured."""
+    looked_up: list[object] = []
+    real = filters.get_translations
+
+    def counting() -> object:
+        looked_up.append(1)
+        return real()
+
+    monkeypatch.setattr(filters, "get_translations", counting)
+    page = app.jinja_env.from_string("{{ _('Inbox') }}|{{ _('Tickets') }}|{{ _('Inbox') }}")
+    with app.app_context(), app.test_request_context(headers={"Accept-Language": "en"}):
+        assert page.render() == "Inbox|Tickets|Inbox"
+        with force_locale("fr"):
+            assert page.render() == "Boîte de réception|Tickets|Boîte de réception"
+        assert page.render() == "Inbox|Tickets|Inbox"
+    # English, French, English again: one look-up each time the language changed, not one
+    # per string.
+    assert len(looked_up) == 3
