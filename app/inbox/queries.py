@@ -343,25 +343,45 @@ def list_threads(
     filters: InboxFilters, after: str | None = None, limit: int = 50
 ) -> tuple[list[Thread], str | None]:
     """One page of threads and the cursor of the next page (None at the end)."""
-    stmt = _filtered(filters)
-    order = _order(filters.sort)
+    params: dict[str, Any] = {}
     if after:
         key, last_id = decode_cursor(after, filters.sort)
+        params = {"after_key": key, "after_id": last_id}
+    stmt = _list_statement(_statement_key(filters), bool(after), limit,
+                           db.session.get_bind().dialect.name)
+    rows = list(db.session.scalars(stmt, params).unique())
+    next_cursor = encode_cursor(rows[limit - 1], filters.sort) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def _statement_key(filters: InboxFilters) -> InboxFilters:
+    # What the page reports about the query string does not change the SQL.
+    return replace(filters, errors=(), date_error="")
+
+
+@lru_cache(maxsize=512)
+def _list_statement(filters: InboxFilters, resumed: bool, limit: int,
+                    _dialect: str) -> Select[Thread]:
+    """A page of the list for these filters, built once per filters (an inbox page builds
+    nothing): a later page resumes after the cursor's (key, id), given at each run."""
+    stmt = _filtered(filters)
+    if resumed:
+        sort_col: Any = {"sla": Thread.sla_due, "priority": Thread.priority}.get(
+            filters.sort, Thread.last_message_at)
+        cursor = tuple_(bindparam("after_key", type_=sort_col.type),
+                        bindparam("after_id", type_=Thread.id.type))
         # A row comparison: an index range on (key, id) in both databases.
         if filters.sort == "sla":
-            stmt = stmt.where(tuple_(Thread.sla_due, Thread.id) > tuple_(key, last_id))
+            stmt = stmt.where(tuple_(sort_col, Thread.id) > cursor)
         else:
-            sort_col = Thread.priority if filters.sort == "priority" else Thread.last_message_at
-            stmt = stmt.where(tuple_(sort_col, Thread.id) < tuple_(key, last_id))
+            stmt = stmt.where(tuple_(sort_col, Thread.id) < cursor)
     # Authors joined: every list walks an index in its own order and stops after the page
     # (``tests/inbox_scale``), so the join reads one author per row shown, in the same
     # round trip (a second query by primary key cost more than the join). Channels and
     # assignees are a handful per page, read once for the page's menus (``channels()``,
     # ``care_users()``).
-    stmt = stmt.options(joinedload(Thread.author))
-    rows = list(db.session.scalars(stmt.order_by(*order).limit(limit + 1)).unique())
-    next_cursor = encode_cursor(rows[limit - 1], filters.sort) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return (stmt.options(joinedload(Thread.author)).order_by(*_order(filters.sort))
+            .limit(limit + 1))
 
 
 #: The thread page shows this many of the latest messages; the earlier ones on demand.
@@ -445,7 +465,7 @@ def status_counts(filters: InboxFilters, cap: int = COUNT_CAP) -> dict[str, int]
     One statement of six scalar sub-selects, each planned on its own as
     :func:`bounded_count` is: one round trip to the database instead of six.
     """
-    key = replace(filters, status="active", sort="priority", errors=(), date_error="")
+    key = replace(_statement_key(filters), status="active", sort="priority")
     row = db.session.execute(_counts_statement(key, cap, db.session.get_bind().dialect.name)).one()
     return {status: int(value or 0) for status, value in zip(STATUS_TABS, row, strict=True)}
 
@@ -474,10 +494,18 @@ def channels() -> list[Channel]:
     if has_request_context():
         found: list[Channel] | None = g.get("care_channels")
         if found is None:
-            found = g.care_channels = list(db.session.scalars(
-                select(Channel).order_by(Channel.name)))
+            found = g.care_channels = list(db.session.scalars(_CHANNELS))
         return found
-    return list(db.session.scalars(select(Channel).order_by(Channel.name)))
+    return list(db.session.scalars(_CHANNELS))
+
+
+# The per-page reads below are the same statement every time: built once, not per page.
+_CHANNELS = select(Channel).order_by(Channel.name)
+_CARE_USERS = (select(User.id, User.name)
+               .where(User.active.is_(True), User.role.in_(CARE_ROLE_NAMES))
+               .order_by(User.name))
+_SAVED_VIEWS = (select(SavedView).where(SavedView.user_id == bindparam("views_of"))
+                .order_by(SavedView.name))
 
 
 class Assignable(NamedTuple):
@@ -497,11 +525,7 @@ def care_users() -> list[Assignable]:
 
     found: list[Assignable] | None = g.get("care_users") if has_request_context() else None
     if found is None:
-        rows = db.session.execute(
-            select(User.id, User.name)
-            .where(User.active.is_(True), User.role.in_(CARE_ROLE_NAMES))
-            .order_by(User.name))
-        found = [Assignable(user_id, name) for user_id, name in rows]
+        found = [Assignable(user_id, name) for user_id, name in db.session.execute(_CARE_USERS)]
         if has_request_context():
             g.care_users = found
     return found
@@ -509,8 +533,7 @@ def care_users() -> list[Assignable]:
 
 def saved_views(user_id: int) -> list[SavedView]:
     """A user's saved views, by name."""
-    return list(db.session.scalars(
-        select(SavedView).where(SavedView.user_id == user_id).order_by(SavedView.name)))
+    return list(db.session.scalars(_SAVED_VIEWS, {"views_of": user_id}))
 
 
 def author_history(thread: Thread, limit: int = 20) -> list[Thread]:
