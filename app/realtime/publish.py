@@ -93,7 +93,7 @@ def last_seq() -> int:
 
 
 # Every page's header carries it (``data-seq``), read with the header's other figures.
-header.register("live_seq", lambda: select(func.max(RealtimeEvent.id)).scalar_subquery())
+header.register("live_seq", select(func.max(RealtimeEvent.id)).scalar_subquery(), dict)
 
 
 def last_seq_in(rooms: list[str]) -> int:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Select
+from sqlalchemy import BindParameter, ScalarSelect, Select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
@@ -392,12 +392,12 @@ def unread_count(user_id: int) -> int:
     return db.session.scalar(_unread(user_id)) or 0
 
 
-def unread_select(user_id: int) -> ScalarSelect[int]:
+def unread_select(user_id: int | BindParameter[int]) -> ScalarSelect[int]:
     """:func:`unread_count` as a scalar sub-select (the page header reads it with others)."""
     return _unread(user_id).scalar_subquery()
 
 
-def _unread(user_id: int) -> Select[int]:
+def _unread(user_id: int | BindParameter[int]) -> Select[int]:
     return db.select(db.func.count(ReviewNotification.id)).where(
         ReviewNotification.user_id == user_id, ReviewNotification.read_at.is_(None))
 

@@ -11,7 +11,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import ScalarSelect
+from sqlalchemy import bindparam
 
 from app import header
 from app.extensions import db
@@ -120,15 +120,16 @@ def _brands() -> list[Brand]:
     return list(db.session.scalars(db.select(Brand).order_by(Brand.name)))
 
 
-def _unread_figure() -> ScalarSelect[int] | None:
+def _unread_parameters() -> dict[str, Any] | None:
     if not current_user.is_authenticated or current_user.role not in CARE_ROLES:
         return None
-    return queries.unread_select(current_user.id)
+    return {"unread_user": current_user.id}
 
 
 # The header and the committee's menu both show it: read once per request, with the
 # header's other figures.
-header.register("review_unread", _unread_figure)
+header.register("review_unread", queries.unread_select(bindparam("unread_user")),
+                _unread_parameters)
 
 
 @bp.app_context_processor
