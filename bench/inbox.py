@@ -20,7 +20,7 @@ from the models' (a hash of the DDL is stored in ``bench_inbox_meta``).
 
 What it measures, per case of ``CASES`` (the paths the serving bench loads over HTTP): the
 app's own ``list_threads`` (the list query, its 51 rows loaded as objects) and
-``status_counts`` (the six counts of the tabs), p50 and p99 over repeated runs with a fresh
+``status_counts`` (the counts of the status tabs), p50 and p99 over repeated runs with a fresh
 session each time, beside the target (list query <= 5 ms); and the thread page's query
 (``thread_page``: the thread, its latest 100 of 500 messages and their agents, and the
 count of the earlier ones).
@@ -524,7 +524,7 @@ Result = tuple[str, int, list[float], list[float], list[float], list[float]]
 
 
 def _measure(db: Any, repeat: int, me: int) -> list[Result]:
-    """Per case: the list's raw SQL time, the six counts' raw SQL time, the server's
+    """Per case: the list's raw SQL time, the tab counts' raw SQL time, the server's
     execution time of the list (PostgreSQL), and the app's ``list_threads`` call."""
     from app.inbox import queries
 
@@ -598,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
         results = _measure(db, args.repeat, me)
     print(f"load average {load:.2f} on {os.cpu_count()} cores at the start; "
           f"{args.repeat} runs per case; milliseconds, p50 / p99")
-    print(f"{'case':<44} {'rows':>4} {'list SQL':>15} {'server':>6} {'6 counts SQL':>15} "
+    print(f"{'case':<44} {'rows':>4} {'list SQL':>15} {'server':>6} {'tab counts SQL':>15} "
           f"{'list_threads()':>15}  target list SQL <= {TARGET_LIST_MS:g} ms")
     over = 0
     lists_total = 0

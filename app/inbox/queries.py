@@ -462,24 +462,31 @@ STATUS_TABS: tuple[str, ...] = ("active", *[s.value for s in ThreadStatus])
 def status_counts(filters: InboxFilters, cap: int = COUNT_CAP) -> dict[str, int]:
     """Bounded counts per status tab, under the other current filters.
 
-    One statement of six scalar sub-selects, each planned on its own as
-    :func:`bounded_count` is: one round trip to the database instead of six.
+    One statement of a scalar sub-select per status, each planned on its own as
+    :func:`bounded_count` is: one round trip to the database instead of five. "Active" is
+    not counted again: it is new, open and waiting together, each bounded by ``cap``, so
+    their sum is exact below ``cap`` and at least ``cap`` whenever one of them reached it.
     """
     key = replace(_statement_key(filters), status="active", sort="priority")
     row = db.session.execute(_counts_statement(key, cap, db.session.get_bind().dialect.name)).one()
-    return {status: int(value or 0) for status, value in zip(STATUS_TABS, row, strict=True)}
+    counts = {status: int(value or 0) for status, value in zip(STATUSES, row, strict=True)}
+    return {"active": min(cap, sum(counts[status] for status in OPEN_STATUSES)), **counts}
+
+
+#: Each status, counted by its own sub-select (the tabs but "active").
+STATUSES: tuple[str, ...] = STATUS_TABS[1:]
 
 
 @lru_cache(maxsize=256)
 def _counts_statement(filters: InboxFilters, cap: int, _dialect: str) -> Executable:
     """The tab counts' statement for these filters (any status, any order), built once.
 
-    Six filtered sub-selects: building one and deriving its cache key cost about as much as
-    running it, on every inbox page. Kept per filters (the clock is a parameter read at
+    Five filtered sub-selects: building one and deriving its cache key cost about as much
+    as running it, on every inbox page. Kept per filters (the clock is a parameter read at
     each run) and per dialect (``_filtered`` words the urgency filter per database).
     """
     return select(*(_bounded(filters.with_status(status), cap).label(status)
-                    for status in STATUS_TABS))
+                    for status in STATUSES))
 
 
 def format_count(count: int, cap: int = COUNT_CAP) -> str:

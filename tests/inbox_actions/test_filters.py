@@ -127,6 +127,14 @@ def test_counts_are_bounded(app: Any, make_thread: Callable[..., Thread]) -> Non
     assert queries.format_count(42) == "42"
     counts = queries.status_counts(filters, cap=100)
     assert counts["active"] == 5 and counts["new"] == 5 and counts["resolved"] == 1
+    assert list(counts) == list(queries.STATUS_TABS)
+    # "Active" is new + open + waiting: exact below the cap, the cap once any reaches it.
+    make_thread(status="open")
+    make_thread(status="waiting")
+    assert queries.status_counts(filters, cap=100)["active"] == 7
+    assert queries.status_counts(filters, cap=8)["active"] == 7
+    assert queries.status_counts(filters, cap=3)["active"] == 3  # new alone reached it
+    assert queries.status_counts(filters, cap=6)["active"] == 6  # 5 + 1 + 1, over the cap
     # The SQL carries the LIMIT: never an unbounded COUNT.
     statements: list[str] = []
     from sqlalchemy import event
