@@ -259,12 +259,12 @@ def _literal_time(value: datetime) -> Any:
     return literal(value, type_=Thread.created_at.type, literal_execute=True)
 
 
-#: The clock as a parameter read when the statement runs (not when it is built): a statement
-#: holding it can be kept and run again (the tab counts' statement is, per filters).
 def _clock() -> datetime:
     return utcnow()
 
 
+#: The clock as a parameter read when the statement runs (not when it is built): a statement
+#: holding it can be kept and run again (the list's and the counts' are, per filters).
 _NOW = bindparam("now", callable_=_clock, type_=Thread.sla_due.type)
 
 
@@ -355,11 +355,16 @@ def list_threads(
 
 
 def _statement_key(filters: InboxFilters) -> InboxFilters:
-    # What the page reports about the query string does not change the SQL.
-    return replace(filters, errors=(), date_error="")
+    """The filters as far as they change the SQL: the kept statements are shared by every
+    agent whose filters read the same (who "me" is matters only to "assigned to me", the
+    zone only to opening dates; what the page reports about the query string, never)."""
+    dated = filters.opened_from is not None or filters.opened_to is not None
+    return replace(filters, errors=(), date_error="",
+                   me=filters.me if filters.assignee == "me" else None,
+                   zone=filters.zone if dated else "UTC")
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=256)
 def _list_statement(filters: InboxFilters, resumed: bool, limit: int,
                     _dialect: str) -> Select[Thread]:
     """A page of the list for these filters, built once per filters (an inbox page builds

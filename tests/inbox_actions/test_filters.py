@@ -164,6 +164,26 @@ def test_kept_count_statement_reads_the_clock_when_it_runs(
     assert queries._counts_statement.cache_info().hits >= 1
 
 
+def test_kept_statements_are_shared_yet_me_is_each_agents_own(
+        app: Any, make_user: Callable[..., User], make_thread: Callable[..., Thread]) -> None:
+    """The list's statement is kept per filters as they read in SQL: every agent's default
+    inbox shares one, while "assigned to me" stays each agent's own."""
+    first, second = make_user("agent"), make_user("agent")
+    mine = make_thread(assignee_id=first.id)
+    theirs = make_thread(assignee_id=second.id)
+
+    def listed(args: dict[str, str], me: int) -> set[int]:
+        filters = queries.InboxFilters.from_args(MultiDict(args), me=me)
+        return {thread.id for thread in queries.list_threads(filters)[0]}
+
+    assert listed({"assignee": "me"}, first.id) == {mine.id}
+    assert listed({"assignee": "me"}, second.id) == {theirs.id}
+    assert listed({}, first.id) == {mine.id, theirs.id}
+    hits = queries._list_statement.cache_info().hits
+    assert listed({}, second.id) == {mine.id, theirs.id}
+    assert queries._list_statement.cache_info().hits == hits + 1
+
+
 def test_status_tabs_show_counts(client: FlaskClient, make_user: Callable[..., User],
                                  make_thread: Callable[..., Thread],
                                  login: Callable[..., Any]) -> None:
