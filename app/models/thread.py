@@ -140,6 +140,14 @@ class Thread(Base):
         Index("ix_threads_all_recent", "last_message_at", "id"),
         Index("ix_threads_all_sla", "sla_due", "id"),
         Index("ix_threads_urgency_status", "urgency_bits", "status"),
+        # The urgency filter on every status, newest or most urgent first: urgent threads
+        # only (without them "all statuses, scam, newest" walked ten thousand threads).
+        _partial_index("ix_threads_urgent_recent", "last_message_at", "id",
+                       where=URGENT_PREDICATE),
+        _partial_index("ix_threads_urgent_priority", "priority", "id", where=URGENT_PREDICATE),
+        # A channel's counts per status over opening dates (each count an index range,
+        # bounded by the cap, instead of the month's threads read and filtered).
+        Index("ix_threads_channel_status_created", "channel_id", "status", "created_at"),
         # The sentiment filter's counts: without it a count of a common status with a
         # common sentiment is a sequential scan betting on where the matches lie.
         Index("ix_threads_status_sentiment", "status", "sentiment"),

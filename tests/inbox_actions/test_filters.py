@@ -73,6 +73,11 @@ def test_breached_means_late_on_the_clock_now_running(
     assert _ids(client, "sla=breached&status=all") == {late_answer.id,
                                                        answered_late_resolution.id}
     assert _ids(client, "sla=breached") == {late_answer.id, answered_late_resolution.id}
+    assert _ids(client, "sla=breached&status=resolved") == set()
+    filters = queries.InboxFilters.from_args(MultiDict({"sla": "breached"}), me=None)
+    counts = queries.status_counts(filters)
+    assert (counts["active"], counts["new"], counts["open"]) == (2, 1, 1)
+    assert counts["resolved"] == counts["closed"] == 0
 
 
 def test_bad_filter_values_are_reported(client: FlaskClient, make_user: Callable[..., User],

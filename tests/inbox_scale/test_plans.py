@@ -193,3 +193,32 @@ def test_the_cases_cover_every_sort_and_filter() -> None:
     assert {"any", "scam"} <= seen["urgency"] and {"me", "none"} <= seen["assignee"]
     assert any(path.startswith("/inbox/threads/") for _name, path in bench_inbox.CASES)
 
+
+
+def _plan_text(sql: str, params: Any) -> str:
+    from app.extensions import db
+
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "postgresql":
+            return str(conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + sql, params).scalar())
+        return " | ".join(str(row[3]) for row in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + sql, params))
+
+
+@pytest.mark.parametrize(("case", "index", "which"), [
+    # Without its partial index the urgency filter over every status walked all threads
+    # newest first and kept one in twenty.
+    ("inbox urgency scam, all statuses newest", "ix_threads_urgent_recent", "list"),
+    # Without it a channel's counts over a month read every thread of the month.
+    ("inbox opened last 30 days, channel, newest", "ix_threads_channel_status_created",
+     "counts"),
+])
+def test_the_narrow_combinations_read_their_own_index(scale_app: Flask, case: str, index: str,
+                                                      which: str) -> None:
+    path = dict(bench_inbox.CASES)[case]
+    with scale_app.test_request_context():
+        statements = _run_case(path, _me())
+        chosen = [(sql, params) for sql, params in statements
+                  if ("ORDER BY" in sql) == (which == "list")]
+        plans = [_plan_text(sql, params) for sql, params in chosen]
+    assert plans and all(index in plan for plan in plans), f"{case}: {plans}"
