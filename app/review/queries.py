@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BindParameter, ScalarSelect, Select
+from sqlalchemy import BindParameter, ScalarSelect
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
@@ -387,19 +387,12 @@ def library(category: str | None, language: str | None, limit: int = 100
     return list(db.session.scalars(stmt).unique())
 
 
-def unread_count(user_id: int) -> int:
-    """Unread notifications of a user."""
-    return db.session.scalar(_unread(user_id)) or 0
-
-
 def unread_select(user_id: int | BindParameter[int]) -> ScalarSelect[int]:
-    """:func:`unread_count` as a scalar sub-select (the page header reads it with others)."""
-    return _unread(user_id).scalar_subquery()
-
-
-def _unread(user_id: int | BindParameter[int]) -> Select[int]:
+    """A user's unread notifications, counted, as a scalar sub-select (the page header reads
+    it with its other figures: ``app.header``)."""
     return db.select(db.func.count(ReviewNotification.id)).where(
-        ReviewNotification.user_id == user_id, ReviewNotification.read_at.is_(None))
+        ReviewNotification.user_id == user_id,
+        ReviewNotification.read_at.is_(None)).scalar_subquery()
 
 
 def notifications(user_id: int, limit: int = 50) -> list[ReviewNotification]:
